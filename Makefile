@@ -1,0 +1,38 @@
+# model-hotload. `make playground` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: setup build playground test test-native test-clippy test-browser test-node fmt clean
+
+## Install what is missing (idempotent): wasm32 target, wasm-bindgen-cli, wasm-pack, chromium, npm tooling.
+setup:
+	@bash tools/setup.sh
+
+## Build the npm package into pkg/ (and the playground's copy into www/pkg/), as wasm-pack.toml says.
+build: setup
+	node tools/build.mjs
+
+## Build and serve the playground at http://127.0.0.1:8080/ (PORT overrides the port).
+playground: build
+	node tools/serve.mjs
+
+## Every test layer.
+test: setup test-clippy test-native build test-node test-browser
+	@echo "make test: all layers passed"
+
+test-clippy:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+
+test-native:
+	cargo test
+
+test-node:
+	node --test tests/node/
+
+test-browser:
+	wasm-pack test --headless --chrome
+
+clean:
+	rm -rf target pkg www/pkg node_modules

@@ -1,0 +1,260 @@
+//! `ServerOptions`: parsed and checked here, in the pure core, so that the WASM
+//! layer only converts and throws.
+
+use crate::capacity::Capacity;
+use crate::catalog::default_catalog;
+use crate::error::ConfigError;
+use crate::model::{ModelSpec, Tier};
+use crate::text::{kind_of, quote};
+use crate::validate::{parse_model_config, parse_model_name};
+use serde_json::{Map, Value};
+
+/// Latest instant a JS `Date` can hold, in ms since the epoch.
+pub const MAX_TIME_MS: f64 = 8.64e15;
+pub const MIN_TIME_SCALE: f64 = 0.01;
+pub const MAX_TIME_SCALE: f64 = 1000.0;
+/// A sanity bound on a tier's capacity (1 PB).
+pub const MAX_CAPACITY_GB: f64 = 1e6;
+pub const MAX_CATALOG_MODELS: usize = 100_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockKind {
+    /// Simulated time follows real time, scaled; one JS timer drives deadlines.
+    Real,
+    /// Simulated time moves only when the caller advances it.
+    Manual,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerConfig {
+    pub clock: ClockKind,
+    pub start_time: f64,
+    pub time_scale: f64,
+    pub capacity: Capacity,
+    pub catalog: Vec<(String, ModelSpec)>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            clock: ClockKind::Real,
+            start_time: 0.0,
+            time_scale: 1.0,
+            capacity: Capacity {
+                ram_gb: 16.0,
+                swap_gb: 32.0,
+            },
+            catalog: default_catalog(),
+        }
+    }
+}
+
+const KEYS: [&str; 6] = [
+    "clock",
+    "startTime",
+    "timeScale",
+    "ramGb",
+    "swapGb",
+    "catalog",
+];
+
+fn bad(reason: impl Into<String>) -> ConfigError {
+    ConfigError(reason.into())
+}
+
+fn number(obj: &Map<String, Value>, key: &str) -> Result<Option<f64>, ConfigError> {
+    match obj.get(key) {
+        None => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(n) if n.is_finite() => Ok(Some(n)),
+            _ => Err(bad(format!(
+                "{key} must be a finite number, not {}.",
+                kind_of(v)
+            ))),
+        },
+    }
+}
+
+/// Parses `ServerOptions` (absent or `null` means all defaults).
+pub fn parse_options(value: &Value) -> Result<ServerConfig, ConfigError> {
+    let mut config = ServerConfig::default();
+    let obj = match value {
+        Value::Null => return Ok(config),
+        Value::Object(obj) => obj,
+        other => {
+            return Err(bad(format!(
+                "options must be an object, not {}.",
+                kind_of(other)
+            )))
+        }
+    };
+    if let Some(key) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(bad(format!(
+            "unknown option {}; options are {}.",
+            quote(key),
+            KEYS.join(", ")
+        )));
+    }
+    config.clock = match obj.get("clock") {
+        None => ClockKind::Real,
+        Some(v) if v == "real" => ClockKind::Real,
+        Some(v) if v == "manual" => ClockKind::Manual,
+        Some(_) => return Err(bad("clock must be \"real\" or \"manual\".")),
+    };
+    if let Some(start) = number(obj, "startTime")? {
+        if config.clock != ClockKind::Manual {
+            return Err(bad(
+                "startTime applies to the manual clock only; add clock: \"manual\".",
+            ));
+        }
+        if !(0.0..=MAX_TIME_MS).contains(&start) {
+            return Err(bad(format!(
+                "startTime must be from 0 to {MAX_TIME_MS} ms since the epoch."
+            )));
+        }
+        config.start_time = start;
+    }
+    if let Some(scale) = number(obj, "timeScale")? {
+        if config.clock != ClockKind::Real {
+            return Err(bad(
+                "timeScale applies to the real clock only; the manual clock moves with advance().",
+            ));
+        }
+        if !(MIN_TIME_SCALE..=MAX_TIME_SCALE).contains(&scale) {
+            return Err(bad(format!(
+                "timeScale must be from {MIN_TIME_SCALE} to {MAX_TIME_SCALE}."
+            )));
+        }
+        config.time_scale = scale;
+    }
+    for (key, tier) in [("ramGb", Tier::Ram), ("swapGb", Tier::Swap)] {
+        if let Some(gb) = number(obj, key)? {
+            if !(gb > 0.0 && gb <= MAX_CAPACITY_GB) {
+                return Err(bad(format!(
+                    "{key} must be greater than 0 and at most {MAX_CAPACITY_GB}."
+                )));
+            }
+            match tier {
+                Tier::Ram => config.capacity.ram_gb = gb,
+                Tier::Swap => config.capacity.swap_gb = gb,
+            }
+        }
+    }
+    config.catalog = match obj.get("catalog") {
+        None => default_catalog(),
+        Some(v) if v == "default" => default_catalog(),
+        Some(v) if v == "empty" => Vec::new(),
+        Some(Value::Array(entries)) => parse_catalog(entries)?,
+        Some(_) => {
+            return Err(bad(
+                "catalog must be \"default\", \"empty\" or a list of models.",
+            ))
+        }
+    };
+    for tier in Tier::ALL {
+        let resident: f64 = config
+            .catalog
+            .iter()
+            .filter(|(_, s)| s.tier == tier)
+            .map(|(_, s)| s.size_gb)
+            .sum();
+        let total = config.capacity.total(tier);
+        if resident > total + 1e-9 {
+            return Err(bad(format!(
+                "the catalog puts {resident} GB in {} but the tier holds {total} GB.",
+                tier.as_str()
+            )));
+        }
+    }
+    Ok(config)
+}
+
+fn parse_catalog(entries: &[Value]) -> Result<Vec<(String, ModelSpec)>, ConfigError> {
+    if entries.len() > MAX_CATALOG_MODELS {
+        return Err(bad(format!(
+            "catalog may list at most {MAX_CATALOG_MODELS} models."
+        )));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    let mut catalog = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.iter().enumerate() {
+        let Some(obj) = entry.as_object() else {
+            return Err(bad(format!(
+                "catalog[{i}] must be an object, not {}.",
+                kind_of(entry)
+            )));
+        };
+        if let Some(key) = obj
+            .keys()
+            .find(|k| !matches!(k.as_str(), "name" | "size_gb" | "tier" | "capabilities"))
+        {
+            return Err(bad(format!(
+                "catalog[{i}] has an unknown field {}.",
+                quote(key)
+            )));
+        }
+        let name = parse_model_name(obj.get("name"))
+            .map_err(|e| bad(format!("catalog[{i}]: {}", e.reason)))?;
+        let mut config = obj.clone();
+        config.remove("name");
+        let spec = parse_model_config(&Value::Object(config))
+            .map_err(|e| bad(format!("catalog[{i}] ({name}): {}", e.reason)))?;
+        if !seen.insert(name.clone()) {
+            return Err(bad(format!("catalog lists {} twice.", quote(&name))));
+        }
+        catalog.push((name, spec));
+    }
+    Ok(catalog)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn err(v: Value) -> String {
+        parse_options(&v)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn defaults() {
+        let c = parse_options(&Value::Null).ok();
+        assert_eq!(c.as_ref().map(|c| c.catalog.len()), Some(6));
+        assert_eq!(
+            c.map(|c| (c.clock, c.capacity.ram_gb, c.capacity.swap_gb)),
+            Some((ClockKind::Real, 16.0, 32.0))
+        );
+    }
+
+    #[test]
+    fn rejects_what_it_cannot_honour() {
+        assert!(err(json!({"clock": "sundial"})).contains("clock"));
+        assert!(err(json!({"clock": "manual", "timeScale": 5})).contains("timeScale"));
+        assert!(err(json!({"timeScale": 0.001})).contains("timeScale"));
+        assert!(err(json!({"clock": "manual", "startTime": -1})).contains("startTime"));
+        assert!(err(json!({"ramGb": 0})).contains("ramGb"));
+        assert!(err(json!({"ramGb": "16"})).contains("ramGb"));
+        assert!(err(json!({"ramGb": 2})).contains("catalog"));
+        assert!(err(json!({"colour": 1})).contains("unknown option"));
+        assert!(err(
+            json!({"catalog": [{"name": "a", "size_gb": 9, "tier": "swap", "capabilities": ["x"]}]})
+        )
+        .contains("storage"));
+        let twice = json!({"catalog": [
+            {"name": "a", "size_gb": 1, "tier": "ram", "capabilities": ["x"]},
+            {"name": "a", "size_gb": 1, "tier": "ram", "capabilities": ["x"]}]});
+        assert!(err(twice).contains("twice"));
+    }
+
+    #[test]
+    fn custom_catalog() {
+        let c = parse_options(&json!({"clock": "manual", "startTime": 5000, "catalog": [
+            {"name": "tiny", "size_gb": 0.1, "tier": "ram", "capabilities": ["chat", "embeddings"]}]}))
+        .ok();
+        assert_eq!(c.as_ref().map(|c| c.catalog.len()), Some(1));
+        assert_eq!(c.map(|c| c.start_time), Some(5000.0));
+    }
+}

@@ -1,0 +1,504 @@
+//! The engine: one server's state and its one entry point, sans-IO.
+//!
+//! Call order, as in quinn-proto: [`Engine::handle`] for each request at the
+//! caller's `now`; [`Engine::poll_timeout`] for the next deadline;
+//! [`Engine::handle_timeout`] when the clock reaches it (calling it early is
+//! harmless); then [`Engine::take_events`] and [`Engine::take_completions`] to
+//! deliver what happened. The engine never reads a clock: time is an input in
+//! ms since the epoch. The only instrument it reads is the stopwatch that
+//! measures `selection_time_ms`, and it is injected.
+
+use crate::capacity::{Capacity, Usage};
+use crate::config::ServerConfig;
+use crate::error::{ApiError, ErrorCode};
+use crate::loader::{Ended, Job, Loader};
+use crate::metrics::Metrics;
+use crate::model::{ModelSpec, Tier};
+use crate::protocol::{
+    Body, Cancelled, Command, Event, HotLoad, HotLoadStarted, JobList, ModelList, Request,
+    Response, Selected, Selection, Started, Success, SystemStatus, Unloaded,
+};
+use crate::select::choose;
+use crate::swap::{Swaps, Ticket};
+use crate::text::{format_seconds, quote, tidy};
+use crate::validate::{parse_text, parse_value, Rejection};
+use indexmap::IndexMap;
+
+/// A monotonic clock in ms, used only to measure how long a selection takes.
+pub type Stopwatch = Box<dyn Fn() -> f64>;
+
+/// What a request gets: a response now, or one that waits for its hot-swap.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    Now(Response),
+    AfterSwap(Ticket),
+}
+
+pub struct Engine {
+    capacity: Capacity,
+    library: IndexMap<String, ModelSpec>,
+    loader: Loader,
+    swaps: Swaps,
+    metrics: Metrics,
+    events: Vec<Event>,
+    completions: Vec<(Ticket, Response)>,
+    stopwatch: Stopwatch,
+}
+
+impl Engine {
+    pub fn new(config: &ServerConfig, stopwatch: Stopwatch) -> Engine {
+        Engine {
+            capacity: config.capacity,
+            library: config.catalog.iter().cloned().collect(),
+            loader: Loader::default(),
+            swaps: Swaps::default(),
+            metrics: Metrics::default(),
+            events: Vec::new(),
+            completions: Vec::new(),
+            stopwatch,
+        }
+    }
+
+    /// Handles request text (JSON).
+    pub fn handle_text(&mut self, text: &str, now: f64) -> Reply {
+        match parse_text(text) {
+            Ok(request) => self.handle(request, now),
+            Err(rejection) => reject(rejection),
+        }
+    }
+
+    /// Handles a parsed JSON request.
+    pub fn handle_value(&mut self, value: &serde_json::Value, now: f64) -> Reply {
+        match parse_value(value) {
+            Ok(request) => self.handle(request, now),
+            Err(rejection) => reject(rejection),
+        }
+    }
+
+    /// Handles a validated request at `now`. A rejected request changes nothing.
+    pub fn handle(&mut self, request: Request, now: f64) -> Reply {
+        let Request { id, command } = request;
+        let result = match command {
+            Command::HotLoad(h) => self.hot_load(h, now).map(Body::HotLoadStarted),
+            Command::LoadStatus(job_id) => {
+                self.job(&job_id).map(|j| Body::JobStatus(j.status(now)))
+            }
+            Command::ListModels => Ok(Body::Models(self.list_models())),
+            Command::Select(selection) => match self.select(selection) {
+                Ok(Chosen::Now(body)) => Ok(Body::Selected(body)),
+                Ok(Chosen::AfterSwap { to, seconds, body }) => {
+                    let response = Response {
+                        body: Body::Selected(body),
+                        request_id: id,
+                    };
+                    return Reply::AfterSwap(self.start_swap(to, seconds, now, response));
+                }
+                Err(e) => Err(e),
+            },
+            Command::CancelLoad(job_id) => self.cancel(&job_id, now).map(Body::Cancelled),
+            Command::UnloadModel(name) => self.unload(&name, now).map(Body::Unloaded),
+            Command::ListJobs => Ok(Body::Jobs(JobList {
+                status: Success::Success,
+                jobs: self.loader.jobs().map(|j| j.status(now)).collect(),
+            })),
+            Command::Metrics => Ok(Body::Metrics(
+                self.metrics
+                    .report(self.loader.active_count(), self.swaps.pending()),
+            )),
+            Command::SystemStatus => Ok(Body::System(self.system_status())),
+        };
+        Reply::Now(match result {
+            Ok(body) => Response {
+                body,
+                request_id: id,
+            },
+            Err(error) => Response::error(error, id),
+        })
+    }
+
+    /// The earliest time at which [`Engine::handle_timeout`] has work.
+    pub fn poll_timeout(&self) -> Option<f64> {
+        match (self.loader.next_deadline(), self.swaps.next_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Ends every job and swap due at or before `now`, in deadline order
+    /// (a load before a swap due at the same instant).
+    pub fn handle_timeout(&mut self, now: f64) {
+        loop {
+            let load = self.loader.next_deadline().filter(|&t| t <= now);
+            let swap = self.swaps.next_deadline().filter(|&t| t <= now);
+            match (load, swap) {
+                (Some(l), Some(s)) if s < l => self.finish_swap(now),
+                (Some(_), _) => self.end_job(now),
+                (None, Some(_)) => self.finish_swap(now),
+                (None, None) => break,
+            }
+        }
+    }
+
+    /// Events since the last call, in the order they happened.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Responses of hot-swaps that have finished since the last call.
+    pub fn take_completions(&mut self) -> Vec<(Ticket, Response)> {
+        std::mem::take(&mut self.completions)
+    }
+
+    // --- read-only views, for drivers and tests ---
+
+    pub fn library(&self) -> &IndexMap<String, ModelSpec> {
+        &self.library
+    }
+
+    pub fn jobs(&self) -> impl Iterator<Item = &Job> {
+        self.loader.jobs()
+    }
+
+    pub fn current_model(&self) -> Option<&str> {
+        self.swaps.current()
+    }
+
+    pub fn usage(&self, tier: Tier) -> Usage {
+        Usage {
+            tier,
+            total: self.capacity.total(tier),
+            resident: self
+                .library
+                .values()
+                .filter(|s| s.tier == tier)
+                .fold(0.0, |sum, s| sum + s.size_gb),
+            reserved: self
+                .loader
+                .active()
+                .filter(|j| j.spec.tier == tier)
+                .fold(0.0, |sum, j| sum + j.spec.size_gb),
+        }
+    }
+
+    // --- commands ---
+
+    fn hot_load(&mut self, h: HotLoad, now: f64) -> Result<HotLoadStarted, ApiError> {
+        let HotLoad {
+            model_name,
+            spec,
+            simulate,
+        } = h;
+        let shown: String = model_name.chars().take(crate::text::QUOTE_LIMIT).collect();
+        if self.library.contains_key(&model_name) {
+            return Err(ApiError::new(
+                ErrorCode::DuplicateModel,
+                format!("Model '{shown}' already exists"),
+            ));
+        }
+        if self.loader.is_loading(&model_name) {
+            return Err(ApiError::new(
+                ErrorCode::DuplicateModel,
+                format!("Model '{shown}' already exists (a hot load of it is in progress)"),
+            ));
+        }
+        self.usage(spec.tier).admit(&spec)?;
+        let seconds = (now / 1000.0).floor() as i64;
+        let id = self
+            .loader
+            .unique_id(format!("load_{model_name}_{seconds}"));
+        let job = Job::new(id.clone(), model_name.clone(), spec, simulate, now);
+        let estimated_seconds = tidy(job.total_ms() / 1000.0);
+        self.loader.start(job);
+        self.metrics.load_started();
+        self.events.push(Event::LoadStarted {
+            time: now,
+            job_id: id.clone(),
+            model_name: model_name.clone(),
+            estimated_seconds,
+        });
+        Ok(HotLoadStarted {
+            status: Started::HotLoadStarted,
+            job_id: id,
+            model_name,
+            estimated_time: format_seconds(estimated_seconds),
+            estimated_seconds,
+        })
+    }
+
+    fn job(&self, job_id: &str) -> Result<&Job, ApiError> {
+        self.loader
+            .get(job_id)
+            .ok_or_else(|| ApiError::new(ErrorCode::JobNotFound, "Job ID not found"))
+    }
+
+    fn list_models(&self) -> ModelList {
+        ModelList {
+            status: Success::Success,
+            models: self.library.clone(),
+            total_models: self.library.len(),
+            active_hot_loads: self.loader.active_count(),
+        }
+    }
+
+    fn available(&self) -> Vec<String> {
+        self.library.keys().cloned().collect()
+    }
+
+    fn select(&mut self, selection: Selection) -> Result<Chosen, ApiError> {
+        let started = (self.stopwatch)();
+        let (name, spec, reason) = match &selection {
+            Selection::Named(name) => {
+                if self.loader.is_loading(name) {
+                    return Err(ApiError::new(
+                        ErrorCode::ModelLoading,
+                        format!(
+                            "Model {} is still loading; select it once its job has succeeded.",
+                            quote(name)
+                        ),
+                    ));
+                }
+                let Some((name, spec)) = self.library.get_key_value(name.as_str()) else {
+                    return Err(ApiError::new(
+                        ErrorCode::ModelNotFound,
+                        format!("Model {} not found.", quote(name)),
+                    )
+                    .with_models(self.available()));
+                };
+                (
+                    name.clone(),
+                    spec.clone(),
+                    format!("Explicit request for {name}"),
+                )
+            }
+            Selection::ByNeed {
+                capabilities,
+                priority,
+            } => {
+                let Some((name, spec, score)) = choose(&self.library, capabilities, *priority)
+                else {
+                    return Err(ApiError::new(
+                        ErrorCode::NoCapableModel,
+                        format!(
+                            "No model offers every capability asked for ({}).",
+                            capabilities.join(", ")
+                        ),
+                    )
+                    .with_models(self.available()));
+                };
+                let reason = format!(
+                    "Best {} match for {}: {name} (score {score:.2}, {} tier, {} GB)",
+                    serde_json::to_value(priority)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    capabilities.join(", "),
+                    spec.tier.as_str(),
+                    spec.size_gb
+                );
+                (name.clone(), spec.clone(), reason)
+            }
+        };
+        let selection_time_ms = ((self.stopwatch)() - started).max(0.0);
+        self.metrics.selection(selection_time_ms);
+        let swap = match self.swaps.target() {
+            None => {
+                self.swaps.set_current(name.clone());
+                false
+            }
+            Some(target) => target != name,
+        };
+        let swap_time = if swap { tidy(spec.swap_seconds()) } else { 0.0 };
+        let body = Selected {
+            status: Success::Success,
+            model: name.clone(),
+            size_gb: spec.size_gb,
+            tier: spec.tier,
+            capabilities: spec.capabilities,
+            selection_reason: reason,
+            selection_time_ms,
+            swap_executed: swap,
+            swap_time,
+            performance_target_met: selection_time_ms < 10.0 && (!swap || swap_time < 30.0),
+        };
+        Ok(if swap {
+            Chosen::AfterSwap {
+                to: name,
+                seconds: swap_time,
+                body,
+            }
+        } else {
+            Chosen::Now(body)
+        })
+    }
+
+    fn start_swap(&mut self, to: String, seconds: f64, now: f64, response: Response) -> Ticket {
+        let queued = self.swaps.queue(to.clone(), seconds, now, response);
+        if queued.starts_now {
+            self.events.push(Event::SwapStarted {
+                time: now,
+                from: queued.from,
+                to,
+                swap_time: seconds,
+            });
+        }
+        queued.ticket
+    }
+
+    fn cancel(&mut self, job_id: &str, now: f64) -> Result<Cancelled, ApiError> {
+        let job = self.job(job_id)?;
+        if !job.is_loading() {
+            let state = job.status(now).status.as_str();
+            return Err(ApiError::new(
+                ErrorCode::JobNotActive,
+                format!(
+                    "Job {} has already ended ({state}); only a loading job can be cancelled.",
+                    quote(job_id)
+                ),
+            ));
+        }
+        let job = self
+            .loader
+            .cancel(job_id, now)
+            .ok_or_else(|| ApiError::new(ErrorCode::JobNotFound, "Job ID not found"))?;
+        let progress = tidy(job.progress(now));
+        self.metrics.load_failed(true);
+        self.events.push(Event::LoadFailed {
+            time: now,
+            job_id: job.id.clone(),
+            model_name: job.model_name.clone(),
+            error: String::from("cancelled"),
+            cancelled: true,
+            progress,
+        });
+        Ok(Cancelled {
+            status: Success::Success,
+            job_id: job.id,
+            model_name: job.model_name,
+            cancelled: true,
+            progress,
+        })
+    }
+
+    fn unload(&mut self, name: &str, now: f64) -> Result<Unloaded, ApiError> {
+        if self.loader.is_loading(name) {
+            return Err(ApiError::new(
+                ErrorCode::ModelLoading,
+                format!(
+                    "Model {} is still loading; cancel its job instead.",
+                    quote(name)
+                ),
+            ));
+        }
+        if !self.library.contains_key(name) {
+            return Err(ApiError::new(
+                ErrorCode::ModelNotFound,
+                format!("Model {} not found.", quote(name)),
+            )
+            .with_models(self.available()));
+        }
+        if self.swaps.in_use(name) {
+            return Err(ApiError::new(
+                ErrorCode::ModelInUse,
+                format!("Model {} is the current model (or a swap to it is queued); select another model first.", quote(name)),
+            ));
+        }
+        let spec = self.library.shift_remove(name).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::ModelNotFound,
+                format!("Model {} not found.", quote(name)),
+            )
+        })?;
+        self.events.push(Event::ModelUnloaded {
+            time: now,
+            model_name: name.to_string(),
+            freed_gb: spec.size_gb,
+        });
+        Ok(Unloaded {
+            status: Success::Success,
+            model: name.to_string(),
+            freed_gb: spec.size_gb,
+            tier: spec.tier,
+        })
+    }
+
+    fn system_status(&self) -> SystemStatus {
+        SystemStatus {
+            status: Success::Success,
+            ram: self.usage(Tier::Ram).report(),
+            swap: self.usage(Tier::Swap).report(),
+            current_model: self.swaps.current().map(str::to_owned),
+            swapping_to: self.swaps.in_progress().map(|s| s.to.clone()),
+            total_models: self.library.len(),
+            active_hot_loads: self.loader.active_count(),
+        }
+    }
+
+    // --- deadlines ---
+
+    fn end_job(&mut self, now: f64) {
+        match self.loader.end_next_due(now) {
+            Some(Ended::Succeeded(job)) => {
+                let time = job.deadline();
+                let seconds = tidy(job.total_ms() / 1000.0);
+                self.metrics.load_succeeded(seconds);
+                self.library.insert(job.model_name.clone(), job.spec);
+                self.events.push(Event::LoadSucceeded {
+                    time,
+                    job_id: job.id,
+                    model_name: job.model_name,
+                    load_time_s: seconds,
+                });
+            }
+            Some(Ended::Failed(job)) => {
+                let time = job.deadline();
+                let progress = tidy(job.progress(time));
+                let error = job.fail.map(|f| f.error).unwrap_or_default();
+                self.metrics.load_failed(false);
+                self.events.push(Event::LoadFailed {
+                    time,
+                    job_id: job.id,
+                    model_name: job.model_name,
+                    error,
+                    cancelled: false,
+                    progress,
+                });
+            }
+            None => {}
+        }
+    }
+
+    fn finish_swap(&mut self, now: f64) {
+        let Some(swap) = self.swaps.finish_due(now) else {
+            return;
+        };
+        self.metrics.swap_finished(swap.seconds);
+        self.events.push(Event::SwapFinished {
+            time: swap.end,
+            from: swap.from,
+            to: swap.to,
+            swap_time: swap.seconds,
+        });
+        self.completions.push((swap.ticket, swap.response));
+        if let Some(next) = self.swaps.in_progress() {
+            self.events.push(Event::SwapStarted {
+                time: next.start,
+                from: next.from.clone(),
+                to: next.to.clone(),
+                swap_time: next.seconds,
+            });
+        }
+    }
+}
+
+enum Chosen {
+    Now(Selected),
+    AfterSwap {
+        to: String,
+        seconds: f64,
+        body: Selected,
+    },
+}
+
+fn reject(rejection: Rejection) -> Reply {
+    Reply::Now(Response::error(rejection.error, rejection.request_id))
+}

@@ -1,0 +1,111 @@
+//! Errors with stable codes: what a rejected request answers, and what a bad
+//! `ServerOptions` throws.
+
+use serde::Serialize;
+use std::fmt;
+
+/// The stable error codes of SPEC §3. The wire form is the snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    MalformedJson,
+    InvalidRequest,
+    AmbiguousRequest,
+    UnknownField,
+    InvalidModelName,
+    InvalidConfig,
+    InvalidSize,
+    InvalidTier,
+    TooLarge,
+    InvalidCapabilities,
+    DuplicateModel,
+    InsufficientCapacity,
+    JobNotFound,
+    JobNotActive,
+    ModelNotFound,
+    ModelLoading,
+    ModelInUse,
+    NoCapableModel,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 18] = [
+        ErrorCode::MalformedJson,
+        ErrorCode::InvalidRequest,
+        ErrorCode::AmbiguousRequest,
+        ErrorCode::UnknownField,
+        ErrorCode::InvalidModelName,
+        ErrorCode::InvalidConfig,
+        ErrorCode::InvalidSize,
+        ErrorCode::InvalidTier,
+        ErrorCode::TooLarge,
+        ErrorCode::InvalidCapabilities,
+        ErrorCode::DuplicateModel,
+        ErrorCode::InsufficientCapacity,
+        ErrorCode::JobNotFound,
+        ErrorCode::JobNotActive,
+        ErrorCode::ModelNotFound,
+        ErrorCode::ModelLoading,
+        ErrorCode::ModelInUse,
+        ErrorCode::NoCapableModel,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::AmbiguousRequest => "ambiguous_request",
+            ErrorCode::UnknownField => "unknown_field",
+            ErrorCode::InvalidModelName => "invalid_model_name",
+            ErrorCode::InvalidConfig => "invalid_config",
+            ErrorCode::InvalidSize => "invalid_size",
+            ErrorCode::InvalidTier => "invalid_tier",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::InvalidCapabilities => "invalid_capabilities",
+            ErrorCode::DuplicateModel => "duplicate_model",
+            ErrorCode::InsufficientCapacity => "insufficient_capacity",
+            ErrorCode::JobNotFound => "job_not_found",
+            ErrorCode::JobNotActive => "job_not_active",
+            ErrorCode::ModelNotFound => "model_not_found",
+            ErrorCode::ModelLoading => "model_loading",
+            ErrorCode::ModelInUse => "model_in_use",
+            ErrorCode::NoCapableModel => "no_capable_model",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A rejected request: its code, one clear sentence, and (for unknown or
+/// unsuitable models) the names a client could use instead.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{code}: {reason}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub reason: String,
+    pub available_models: Option<Vec<String>>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, reason: impl Into<String>) -> ApiError {
+        ApiError {
+            code,
+            reason: reason.into(),
+            available_models: None,
+        }
+    }
+
+    pub fn with_models(mut self, models: Vec<String>) -> ApiError {
+        self.available_models = Some(models);
+        self
+    }
+}
+
+/// An invalid `ServerOptions`; the WASM layer throws it as a JS `Error`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid ServerOptions: {0}")]
+pub struct ConfigError(pub String);

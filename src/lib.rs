@@ -1,0 +1,60 @@
+//! # model-hotload
+//!
+//! A deterministic, zero-backend simulation of a model server's hot-loading
+//! control plane: a model registry, a config validator, a capacity (safety)
+//! check, model selection with hot-swap, and a simulated background loader.
+//!
+//! The crate is a pure-Rust core that takes time as an input, and a thin
+//! WebAssembly layer ([`wasm`], on `wasm32` only) that owns the one JS timer
+//! and the Promise plumbing. Dependencies point one way:
+//!
+//! ```text
+//! wasm → engine → (validate, loader, swap, capacity, select, metrics, config) → (protocol, model, error, text)
+//! ```
+//!
+//! Natively, drive an [`engine::Engine`] yourself:
+//!
+//! ```
+//! use model_hotload::{config::ServerConfig, engine::{Engine, Reply}};
+//! let mut engine = Engine::new(&ServerConfig::default(), Box::new(|| 0.0));
+//! let reply = engine.handle_text(r#"{"hot_load": {"model_name": "my-custom-model",
+//!     "model_config": {"size_gb": 2.5, "tier": "ram", "capabilities": ["text-generation", "chat"]}}}"#, 0.0);
+//! let Reply::Now(response) = reply else { unreachable!() };
+//! assert_eq!(response.status(), "hot_load_started");
+//! assert_eq!(engine.poll_timeout(), Some(3750.0));
+//! engine.handle_timeout(3750.0);
+//! assert!(engine.library().contains_key("my-custom-model"));
+//! ```
+
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod capacity;
+pub mod catalog;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod loader;
+pub mod metrics;
+pub mod model;
+pub mod protocol;
+pub mod select;
+pub mod swap;
+pub mod text;
+pub mod validate;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

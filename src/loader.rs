@@ -1,0 +1,392 @@
+//! The simulated background loader, sans-IO: jobs know their start time and
+//! durations, progress is computed from the clock when read, and the loader
+//! reports its next deadline instead of reading a clock or arming a timer.
+
+use crate::model::{ModelSpec, PREPARE_SECONDS_PER_GB};
+use crate::protocol::{JobState, JobStatus, Phase, SimulatedFailure};
+use crate::text::{format_seconds, tidy};
+use indexmap::IndexMap;
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+const START_PROGRESS: f64 = 0.2;
+const PREPARED_PROGRESS: f64 = 0.7;
+const LOADED_PROGRESS: f64 = 0.9;
+
+/// How a job ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Loading,
+    Succeeded {
+        end: f64,
+    },
+    Failed {
+        end: f64,
+        progress: f64,
+        error: String,
+        cancelled: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: String,
+    pub model_name: String,
+    pub spec: ModelSpec,
+    /// Server clock (ms) at which the job started.
+    pub start: f64,
+    pub prepare_ms: f64,
+    pub load_ms: f64,
+    pub fail: Option<SimulatedFailure>,
+    pub outcome: Outcome,
+}
+
+fn fraction(done: f64, of: f64) -> f64 {
+    if of <= 0.0 {
+        1.0
+    } else {
+        (done / of).clamp(0.0, 1.0)
+    }
+}
+
+impl Job {
+    pub fn new(
+        id: String,
+        model_name: String,
+        spec: ModelSpec,
+        fail: Option<SimulatedFailure>,
+        start: f64,
+    ) -> Job {
+        // Same operation order as the JS reference, so durations agree to the bit.
+        let prepare_ms = PREPARE_SECONDS_PER_GB * spec.size_gb * 1000.0;
+        let load_ms = spec.tier.seconds_per_gb() * spec.size_gb * 1000.0;
+        Job {
+            id,
+            model_name,
+            spec,
+            start,
+            prepare_ms,
+            load_ms,
+            fail,
+            outcome: Outcome::Loading,
+        }
+    }
+
+    pub fn total_ms(&self) -> f64 {
+        self.prepare_ms + self.load_ms
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.outcome == Outcome::Loading
+    }
+
+    /// The progress at which a simulated failure is reported.
+    fn fail_progress(&self) -> Option<f64> {
+        self.fail
+            .as_ref()
+            .map(|f| f.at_progress.clamp(START_PROGRESS, LOADED_PROGRESS))
+    }
+
+    /// When the job ends: at its simulated failure point, or when loaded.
+    pub fn deadline(&self) -> f64 {
+        match &self.fail {
+            None => self.start + self.total_ms(),
+            Some(f) => self.time_for_progress(f.at_progress),
+        }
+    }
+
+    /// When progress `p` is reached. The offset from the start is rounded to
+    /// 1e-6 ms so that, say, 0.45 of a 1 GB load falls at 700 ms, not 700.0000000000001.
+    fn time_for_progress(&self, p: f64) -> f64 {
+        let offset = if p <= START_PROGRESS {
+            0.0
+        } else if p <= PREPARED_PROGRESS {
+            (p - START_PROGRESS) / (PREPARED_PROGRESS - START_PROGRESS) * self.prepare_ms
+        } else if p <= LOADED_PROGRESS {
+            self.prepare_ms
+                + (p - PREPARED_PROGRESS) / (LOADED_PROGRESS - PREPARED_PROGRESS) * self.load_ms
+        } else {
+            self.total_ms()
+        };
+        self.start + tidy(offset)
+    }
+
+    /// Progress of a job still loading at time `t`: 0.2 → 0.7 over preparing,
+    /// → 0.9 over loading; never past its simulated failure point.
+    fn loading_progress(&self, t: f64) -> f64 {
+        let elapsed = (t - self.start).max(0.0);
+        let p = if elapsed < self.prepare_ms {
+            START_PROGRESS
+                + (PREPARED_PROGRESS - START_PROGRESS) * fraction(elapsed, self.prepare_ms)
+        } else {
+            PREPARED_PROGRESS
+                + (LOADED_PROGRESS - PREPARED_PROGRESS)
+                    * fraction(elapsed - self.prepare_ms, self.load_ms)
+        };
+        match self.fail_progress() {
+            Some(limit) => p.min(limit),
+            None => p,
+        }
+    }
+
+    pub fn progress(&self, now: f64) -> f64 {
+        match &self.outcome {
+            Outcome::Loading => self.loading_progress(now),
+            Outcome::Succeeded { .. } => 1.0,
+            Outcome::Failed { progress, .. } => *progress,
+        }
+    }
+
+    fn phase(&self, now: f64) -> Phase {
+        match &self.outcome {
+            Outcome::Loading if now - self.start < self.prepare_ms => Phase::Preparing,
+            Outcome::Loading => Phase::Loading,
+            Outcome::Succeeded { .. } => Phase::Done,
+            Outcome::Failed { .. } => Phase::Failed,
+        }
+    }
+
+    /// The time the job's clock stops: its end, or `now` while loading.
+    fn until(&self, now: f64) -> f64 {
+        match &self.outcome {
+            Outcome::Loading => now,
+            Outcome::Succeeded { end } | Outcome::Failed { end, .. } => *end,
+        }
+    }
+
+    pub fn status(&self, now: f64) -> JobStatus {
+        let (state, error, cancelled) = match &self.outcome {
+            Outcome::Loading => (JobState::Loading, None, false),
+            Outcome::Succeeded { .. } => (JobState::Success, None, false),
+            Outcome::Failed {
+                error, cancelled, ..
+            } => (JobState::Failed, Some(error.clone()), *cancelled),
+        };
+        JobStatus {
+            job_id: self.id.clone(),
+            model_name: self.model_name.clone(),
+            status: state,
+            progress: tidy(self.progress(now)),
+            elapsed_time: tidy(((self.until(now) - self.start) / 1000.0).max(0.0)),
+            error,
+            phase: self.phase(now),
+            tier: self.spec.tier,
+            size_gb: self.spec.size_gb,
+            estimated_time: format_seconds(self.total_ms() / 1000.0),
+            estimated_seconds: tidy(self.total_ms() / 1000.0),
+            cancelled,
+        }
+    }
+}
+
+/// A deadline key ordered by time, then by job creation order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Due {
+    at: f64,
+    seq: u64,
+}
+
+impl Eq for Due {}
+
+impl PartialOrd for Due {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Due {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.at.total_cmp(&other.at).then(self.seq.cmp(&other.seq))
+    }
+}
+
+/// What a deadline did to a job.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ended {
+    Succeeded(Job),
+    Failed(Job),
+}
+
+/// Every job of the server, in creation order, and the deadlines of those loading.
+#[derive(Debug, Clone, Default)]
+pub struct Loader {
+    jobs: IndexMap<String, Job>,
+    /// Model name → job id, for jobs still loading.
+    active: IndexMap<String, String>,
+    deadlines: BTreeSet<(Due, String)>,
+    seq: u64,
+}
+
+impl Loader {
+    pub fn get(&self, id: &str) -> Option<&Job> {
+        self.jobs.get(id)
+    }
+
+    pub fn jobs(&self) -> impl Iterator<Item = &Job> {
+        self.jobs.values()
+    }
+
+    pub fn is_loading(&self, model_name: &str) -> bool {
+        self.active.contains_key(model_name)
+    }
+
+    pub fn active_count(&self) -> usize {
+        self.active.len()
+    }
+
+    /// Jobs still loading.
+    pub fn active(&self) -> impl Iterator<Item = &Job> {
+        self.active.values().filter_map(|id| self.jobs.get(id))
+    }
+
+    /// `base`, or `base_2`, `base_3`, … : never an id used before.
+    pub fn unique_id(&self, base: String) -> String {
+        if !self.jobs.contains_key(&base) {
+            return base;
+        }
+        (2u64..)
+            .map(|n| format!("{base}_{n}"))
+            .find(|id| !self.jobs.contains_key(id))
+            .unwrap_or(base)
+    }
+
+    pub fn start(&mut self, job: Job) {
+        let due = Due {
+            at: job.deadline(),
+            seq: self.seq,
+        };
+        self.seq += 1;
+        self.deadlines.insert((due, job.id.clone()));
+        self.active.insert(job.model_name.clone(), job.id.clone());
+        self.jobs.insert(job.id.clone(), job);
+    }
+
+    pub fn next_deadline(&self) -> Option<f64> {
+        self.deadlines.first().map(|(due, _)| due.at)
+    }
+
+    /// Ends the earliest job due at or before `now`, if any, at its own deadline.
+    pub fn end_next_due(&mut self, now: f64) -> Option<Ended> {
+        let (due, id) = self
+            .deadlines
+            .first()
+            .filter(|(due, _)| due.at <= now)?
+            .clone();
+        self.deadlines.remove(&(due, id.clone()));
+        let job = self.jobs.get_mut(&id)?;
+        self.active.shift_remove(&job.model_name);
+        match job.fail.clone() {
+            None => {
+                job.outcome = Outcome::Succeeded { end: due.at };
+                Some(Ended::Succeeded(job.clone()))
+            }
+            Some(f) => {
+                let progress = job.fail_progress().unwrap_or(START_PROGRESS);
+                job.outcome = Outcome::Failed {
+                    end: due.at,
+                    progress,
+                    error: f.error,
+                    cancelled: false,
+                };
+                Some(Ended::Failed(job.clone()))
+            }
+        }
+    }
+
+    /// Cancels a loading job at `now`; `None` if it is not loading.
+    pub fn cancel(&mut self, id: &str, now: f64) -> Option<Job> {
+        let job = self.jobs.get_mut(id).filter(|j| j.is_loading())?;
+        let end = now.clamp(job.start, job.deadline());
+        let progress = job.loading_progress(end);
+        job.outcome = Outcome::Failed {
+            end,
+            progress,
+            error: String::from("cancelled"),
+            cancelled: true,
+        };
+        self.active.shift_remove(&job.model_name);
+        let job = job.clone();
+        self.deadlines.retain(|(_, d)| d != id);
+        Some(job)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Tier;
+
+    fn job(size_gb: f64, tier: Tier, fail: Option<f64>) -> Job {
+        let spec = ModelSpec {
+            size_gb,
+            tier,
+            capabilities: vec!["chat".into()],
+        };
+        let fail = fail.map(|at_progress| SimulatedFailure {
+            at_progress,
+            error: "boom".into(),
+        });
+        Job::new("j".into(), "m".into(), spec, fail, 1000.0)
+    }
+
+    #[test]
+    fn seed_durations_and_progress() {
+        let j = job(2.5, Tier::Ram, None);
+        assert_eq!(j.total_ms(), 3750.0);
+        assert_eq!(j.status(1000.0).estimated_time, "3.8s");
+        assert_eq!(j.progress(1000.0), 0.2);
+        assert!((j.progress(1000.0 + 1750.0) - 0.45).abs() < 1e-12);
+        assert!((j.progress(1000.0 + 3500.0) - 0.7).abs() < 1e-12);
+        assert!((j.progress(1000.0 + 3750.0) - 0.9).abs() < 1e-12);
+        assert_eq!(j.progress(1e9), 0.9);
+        assert_eq!(j.deadline(), 4750.0);
+    }
+
+    #[test]
+    fn swap_tier_loads_slower() {
+        let j = job(6.5, Tier::Swap, None);
+        assert!((j.total_ms() - 6.5 * 1900.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn failures_stop_at_their_point() {
+        assert_eq!(job(1.0, Tier::Ram, Some(0.1)).deadline(), 1000.0);
+        let half = job(1.0, Tier::Ram, Some(0.45));
+        assert!((half.deadline() - 1700.0).abs() < 1e-9);
+        assert_eq!(half.progress(1e9), 0.45);
+        let late = job(1.0, Tier::Ram, Some(0.95));
+        assert_eq!(late.deadline(), late.start + late.total_ms());
+    }
+
+    #[test]
+    fn loader_ends_jobs_in_deadline_order() {
+        let mut l = Loader::default();
+        let mut a = job(2.0, Tier::Ram, None);
+        a.id = "a".into();
+        a.model_name = "a".into();
+        let mut b = job(1.0, Tier::Ram, Some(0.5));
+        b.id = "b".into();
+        b.model_name = "b".into();
+        l.start(a);
+        l.start(b);
+        assert_eq!(l.active_count(), 2);
+        assert!(l.end_next_due(1000.0).is_none());
+        let first = l.end_next_due(1e9);
+        assert!(matches!(first, Some(Ended::Failed(ref j)) if j.id == "b"));
+        assert!(matches!(l.end_next_due(1e9), Some(Ended::Succeeded(ref j)) if j.id == "a"));
+        assert_eq!(l.next_deadline(), None);
+        assert_eq!(l.active_count(), 0);
+        assert_eq!(l.unique_id("a".into()), "a_2");
+    }
+
+    #[test]
+    fn cancel_clears_the_deadline() {
+        let mut l = Loader::default();
+        l.start(job(2.0, Tier::Ram, None));
+        let c = l.cancel("j", 1500.0);
+        assert!(c.is_some());
+        assert_eq!(l.next_deadline(), None);
+        assert!(l.cancel("j", 1600.0).is_none());
+        assert_eq!(l.get("j").map(|j| j.status(5000.0).elapsed_time), Some(0.5));
+    }
+}

@@ -1,0 +1,162 @@
+//! Small text rules: name and tag syntax, quoting user input, formatting seconds.
+
+/// Most characters of user input that a reason quotes.
+pub const QUOTE_LIMIT: usize = 64;
+
+/// `^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$`, without a regex engine in the binary.
+pub fn is_model_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
+    first_ok
+        && name.len() <= 128
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '/' | '-'))
+}
+
+/// `^[a-z0-9][a-z0-9-]{0,63}$`
+pub fn is_capability_tag(tag: &str) -> bool {
+    let lower_alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let mut chars = tag.chars();
+    let first_ok = chars.next().is_some_and(lower_alnum);
+    first_ok && tag.len() <= 64 && chars.all(|c| lower_alnum(c) || c == '-')
+}
+
+/// User text as a JSON string literal, cut to [`QUOTE_LIMIT`] characters (an ellipsis marks the cut).
+pub fn quote(text: &str) -> String {
+    let mut cut: String = text.chars().take(QUOTE_LIMIT).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    serde_json::to_string(&cut).unwrap_or_else(|_| String::from("\"?\""))
+}
+
+/// Any JSON value as a quoted excerpt, for reasons that must name a bad value.
+pub fn quote_value(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => quote(s),
+        other => {
+            let text = other.to_string();
+            let mut cut: String = text.chars().take(QUOTE_LIMIT).collect();
+            if cut.len() < text.len() {
+                cut.push('…');
+            }
+            cut
+        }
+    }
+}
+
+/// The name of a JSON value's type, for "must be X, not Y" reasons.
+pub fn kind_of(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Seconds with one decimal and an `s`, rounding the decimal figure half up:
+/// `3.75` → `"3.8s"` as in the seed, and `12.35` → `"12.4s"` (JavaScript's
+/// `toFixed(1)` says `"12.3s"` there, because 12.35 is stored as 12.3499…).
+pub fn format_seconds(seconds: f64) -> String {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return String::from("0.0s");
+    }
+    // Display gives the shortest decimal that round-trips, without exponent.
+    let decimal = format!("{}", tidy(seconds));
+    let (whole, frac) = decimal.split_once('.').unwrap_or((decimal.as_str(), "0"));
+    let mut digits = frac.chars();
+    let tenths = digits.next().and_then(|c| c.to_digit(10)).unwrap_or(0);
+    let next = digits.next().and_then(|c| c.to_digit(10)).unwrap_or(0);
+    let mut units: u128 = whole.parse::<u128>().unwrap_or(0) * 10 + u128::from(tenths);
+    if next >= 5 {
+        units += 1;
+    }
+    format!("{}.{}s", units / 10, units % 10)
+}
+
+/// A figure for a response, rounded to 1e-6 so that clients see `0.5`, not
+/// `0.49999999999999994`. Rounding keeps a non-decreasing series non-decreasing.
+pub fn tidy(value: f64) -> f64 {
+    let scaled = (value * 1e6).round();
+    if scaled.is_finite() && scaled.abs() < 9e15 {
+        scaled / 1e6 + 0.0
+    } else {
+        value
+    }
+}
+
+/// A GB figure for a reason: at most two decimals, no trailing zeros.
+pub fn gb(value: f64) -> String {
+    let text = format!("{value:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text} GB")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_spec_pattern() {
+        assert!(is_model_name("my-custom-model"));
+        assert!(is_model_name("org/model:v1.2_x"));
+        assert!(is_model_name(&"a".repeat(128)));
+        assert!(!is_model_name(&"a".repeat(129)));
+        assert!(!is_model_name(""));
+        assert!(!is_model_name("-leading"));
+        assert!(!is_model_name("<script>"));
+        assert!(!is_model_name("has space"));
+        assert!(!is_model_name("ünicode"));
+    }
+
+    #[test]
+    fn tags_follow_the_spec_pattern() {
+        assert!(is_capability_tag("text-generation"));
+        assert!(is_capability_tag("h2o"));
+        assert!(is_capability_tag(&"a".repeat(64)));
+        assert!(!is_capability_tag(&"a".repeat(65)));
+        assert!(!is_capability_tag("Chat"));
+        assert!(!is_capability_tag("-chat"));
+        assert!(!is_capability_tag(""));
+        assert!(!is_capability_tag("a_b"));
+    }
+
+    #[test]
+    fn seconds_round_the_decimal_half_up() {
+        assert_eq!(format_seconds(3.75), "3.8s");
+        assert_eq!(format_seconds(0.25), "0.3s");
+        assert_eq!(format_seconds(0.05), "0.1s");
+        assert_eq!(format_seconds(1.45), "1.5s"); // the decimal figure, not 1.4499… as stored
+        assert_eq!(format_seconds(12.349999999999998), "12.4s"); // 6.5 GB swap: 9.1 + 3.25
+        assert_eq!(format_seconds(1e-300), "0.0s");
+        assert_eq!(format_seconds(1e20), "100000000000000000000.0s");
+        assert_eq!(format_seconds(13.3), "13.3s");
+        assert_eq!(format_seconds(0.0), "0.0s");
+        assert_eq!(format_seconds(9.96), "10.0s");
+    }
+
+    #[test]
+    fn quotes_are_cut_to_64_characters() {
+        let long = "x".repeat(1000);
+        let q = quote(&long);
+        assert_eq!(q.chars().count(), 64 + 3);
+        assert_eq!(quote("a\"b"), "\"a\\\"b\"");
+    }
+
+    #[test]
+    fn tidy_rounds_noise_and_negative_zero() {
+        assert_eq!(tidy(0.49999999999999994), 0.5);
+        assert_eq!(tidy(7.199999999999999), 7.2);
+        assert!(tidy(-0.0).is_sign_positive());
+        assert_eq!(tidy(5e-324), 0.0);
+    }
+
+    #[test]
+    fn gb_trims_zeros() {
+        assert_eq!(gb(2.5), "2.5 GB");
+        assert_eq!(gb(6.79), "6.79 GB");
+        assert_eq!(gb(3.0), "3 GB");
+    }
+}

@@ -1,0 +1,627 @@
+//! Request validation: JSON in, a typed [`Request`] or the first fault out, in
+//! the order SPEC §3 fixes. Stateless: duplicates, capacity and everything
+//! else that depends on the server's state are the engine's to check.
+
+use crate::error::{ApiError, ErrorCode};
+use crate::model::{ModelSpec, Tier, MAX_MODEL_GB};
+use crate::protocol::{
+    Command, HotLoad, Priority, Request, RequestId, Selection, SimulatedFailure,
+};
+use crate::text::{is_capability_tag, is_model_name, kind_of, quote, quote_value};
+use serde_json::{Map, Value};
+
+/// Commands in the order error messages list them.
+pub const COMMANDS: [&str; 9] = [
+    "hot_load",
+    "load_status",
+    "list_models",
+    "model",
+    "cancel_load",
+    "unload_model",
+    "list_jobs",
+    "metrics",
+    "system_status",
+];
+
+/// Keys that together form one command: selection by need.
+pub const SELECT_KEYS: [&str; 3] = ["capabilities", "priority", "auto_select"];
+
+const DEFAULT_CAPABILITY: &str = "text-generation";
+const MAX_CAPABILITIES: usize = 16;
+/// Longest `simulate.error` kept; longer text is cut.
+pub const MAX_SIMULATED_ERROR: usize = 256;
+
+/// A rejected request, with the `request_id` to echo if it was read before the fault.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    pub request_id: Option<RequestId>,
+    pub error: ApiError,
+}
+
+fn fault(code: ErrorCode, reason: impl Into<String>) -> ApiError {
+    ApiError::new(code, reason)
+}
+
+/// Parses request text. Text that is not JSON is `malformed_json`.
+pub fn parse_text(text: &str) -> Result<Request, Rejection> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(value) => parse_value(&value),
+        Err(e) => Err(Rejection {
+            request_id: None,
+            error: fault(
+                ErrorCode::MalformedJson,
+                format!("The request is not valid JSON: {e}."),
+            ),
+        }),
+    }
+}
+
+/// Validates a parsed request.
+pub fn parse_value(value: &Value) -> Result<Request, Rejection> {
+    let Some(obj) = value.as_object() else {
+        return Err(Rejection {
+            request_id: None,
+            error: fault(
+                ErrorCode::InvalidRequest,
+                format!("A request must be a JSON object, not {}.", kind_of(value)),
+            ),
+        });
+    };
+    let request_id = match obj.get("request_id") {
+        None => None,
+        Some(Value::String(s)) => Some(RequestId::Text(s.clone())),
+        Some(Value::Number(n)) => n.as_f64().map(RequestId::Number),
+        Some(other) => {
+            return Err(Rejection {
+                request_id: None,
+                error: fault(
+                    ErrorCode::InvalidRequest,
+                    format!(
+                        "request_id must be a string or a number, not {}.",
+                        kind_of(other)
+                    ),
+                ),
+            })
+        }
+    };
+    match parse_command(obj) {
+        Ok(command) => Ok(Request {
+            id: request_id,
+            command,
+        }),
+        Err(error) => Err(Rejection { request_id, error }),
+    }
+}
+
+fn parse_command(obj: &Map<String, Value>) -> Result<Command, ApiError> {
+    if let Some(key) = obj.keys().find(|k| {
+        k.as_str() != "request_id"
+            && !COMMANDS.contains(&k.as_str())
+            && !SELECT_KEYS.contains(&k.as_str())
+    }) {
+        return Err(fault(
+            ErrorCode::UnknownField,
+            format!("The request has an unknown field {}; commands are {} and capabilities/priority/auto_select.", quote(key), COMMANDS.join(", ")),
+        ));
+    }
+    let commands: Vec<&str> = COMMANDS
+        .iter()
+        .copied()
+        .filter(|c| obj.contains_key(*c))
+        .collect();
+    let selects_by_need = SELECT_KEYS.iter().any(|k| obj.contains_key(*k));
+    let count = commands.len() + usize::from(selects_by_need);
+    if count == 0 {
+        return Err(fault(
+            ErrorCode::InvalidRequest,
+            format!(
+                "The request has no command; send one of {} or capabilities/priority/auto_select.",
+                COMMANDS.join(", ")
+            ),
+        ));
+    }
+    if count > 1 {
+        let mut named: Vec<&str> = commands.clone();
+        if selects_by_need {
+            named.push("selection by need");
+        }
+        return Err(fault(
+            ErrorCode::AmbiguousRequest,
+            format!(
+                "The request has {count} commands ({}); send exactly one.",
+                named.join(", ")
+            ),
+        ));
+    }
+    let Some(&name) = commands.first() else {
+        return parse_selection_by_need(obj).map(Command::Select);
+    };
+    let value = obj.get(name).unwrap_or(&Value::Null);
+    match name {
+        "hot_load" => parse_hot_load(value).map(Command::HotLoad),
+        "load_status" => text_value(name, value, "a job id").map(Command::LoadStatus),
+        "model" => {
+            text_value(name, value, "a model name").map(|m| Command::Select(Selection::Named(m)))
+        }
+        "cancel_load" => text_value(name, value, "a job id").map(Command::CancelLoad),
+        "unload_model" => text_value(name, value, "a model name").map(Command::UnloadModel),
+        "list_models" => flag(name, value).map(|()| Command::ListModels),
+        "list_jobs" => flag(name, value).map(|()| Command::ListJobs),
+        "metrics" => flag(name, value).map(|()| Command::Metrics),
+        _ => flag(name, value).map(|()| Command::SystemStatus),
+    }
+}
+
+fn text_value(command: &str, value: &Value, what: &str) -> Result<String, ApiError> {
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        other => Err(fault(
+            ErrorCode::InvalidRequest,
+            format!(
+                "{command} must be {what} (a string), not {}.",
+                kind_of(other)
+            ),
+        )),
+    }
+}
+
+fn flag(command: &str, value: &Value) -> Result<(), ApiError> {
+    if value == &Value::Bool(true) {
+        Ok(())
+    } else {
+        Err(fault(
+            ErrorCode::InvalidRequest,
+            format!("{command} must be true, not {}.", quote_value(value)),
+        ))
+    }
+}
+
+fn parse_selection_by_need(obj: &Map<String, Value>) -> Result<Selection, ApiError> {
+    if let Some(auto) = obj.get("auto_select") {
+        if auto != &Value::Bool(true) {
+            return Err(fault(
+                ErrorCode::InvalidRequest,
+                format!("auto_select must be true, not {}.", quote_value(auto)),
+            ));
+        }
+    }
+    let capabilities = match obj.get("capabilities") {
+        None => vec![DEFAULT_CAPABILITY.to_string()],
+        Some(v) => parse_capabilities(v)?,
+    };
+    let priority = match obj.get("priority") {
+        None => Priority::Balanced,
+        Some(Value::String(s)) => Priority::parse(s).ok_or_else(|| {
+            fault(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "priority {} is not one of speed, quality, balanced.",
+                    quote(s)
+                ),
+            )
+        })?,
+        Some(other) => {
+            return Err(fault(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "priority must be \"speed\", \"quality\" or \"balanced\", not {}.",
+                    kind_of(other)
+                ),
+            ))
+        }
+    };
+    Ok(Selection::ByNeed {
+        capabilities,
+        priority,
+    })
+}
+
+fn parse_hot_load(value: &Value) -> Result<HotLoad, ApiError> {
+    let Some(obj) = value.as_object() else {
+        return Err(fault(
+            ErrorCode::InvalidRequest,
+            format!(
+                "hot_load must be an object with model_name and model_config, not {}.",
+                kind_of(value)
+            ),
+        ));
+    };
+    if let Some(key) = obj
+        .keys()
+        .find(|k| !matches!(k.as_str(), "model_name" | "model_config" | "simulate"))
+    {
+        return Err(fault(
+            ErrorCode::UnknownField,
+            format!(
+                "hot_load has an unknown field {}; it takes model_name, model_config and simulate.",
+                quote(key)
+            ),
+        ));
+    }
+    let Some(config) = obj.get("model_config") else {
+        return Err(fault(
+            ErrorCode::InvalidConfig,
+            "hot_load is missing model_config.",
+        ));
+    };
+    let model_name = parse_model_name(obj.get("model_name"))?;
+    let spec = parse_model_config(config)?;
+    let simulate = obj.get("simulate").map(parse_simulate).transpose()?;
+    Ok(HotLoad {
+        model_name,
+        spec,
+        simulate,
+    })
+}
+
+/// `model_name`: present, a string, and of the spec's pattern.
+pub fn parse_model_name(value: Option<&Value>) -> Result<String, ApiError> {
+    match value {
+        None => Err(fault(ErrorCode::InvalidModelName, "model_name is missing.")),
+        Some(Value::String(s)) if is_model_name(s) => Ok(s.clone()),
+        Some(Value::String(s)) => Err(fault(
+            ErrorCode::InvalidModelName,
+            format!(
+                "model_name {} is not a valid name: use 1 to 128 letters, digits and . _ : / -, starting with a letter or digit.",
+                quote(s)
+            ),
+        )),
+        Some(other) => Err(fault(
+            ErrorCode::InvalidModelName,
+            format!("model_name must be a string, not {}.", kind_of(other)),
+        )),
+    }
+}
+
+/// `model_config`: exactly `size_gb`, `tier` and `capabilities`, checked in SPEC order.
+pub fn parse_model_config(value: &Value) -> Result<ModelSpec, ApiError> {
+    let Some(obj) = value.as_object() else {
+        return Err(fault(
+            ErrorCode::InvalidConfig,
+            format!(
+                "model_config must be an object with size_gb, tier and capabilities, not {}.",
+                kind_of(value)
+            ),
+        ));
+    };
+    if let Some(key) = obj
+        .keys()
+        .find(|k| !matches!(k.as_str(), "size_gb" | "tier" | "capabilities"))
+    {
+        return Err(fault(
+            ErrorCode::UnknownField,
+            format!(
+                "model_config has an unknown field {}; it takes size_gb, tier and capabilities.",
+                quote(key)
+            ),
+        ));
+    }
+    let (Some(size), Some(tier), Some(capabilities)) =
+        (obj.get("size_gb"), obj.get("tier"), obj.get("capabilities"))
+    else {
+        let missing: Vec<&str> = ["size_gb", "tier", "capabilities"]
+            .into_iter()
+            .filter(|k| !obj.contains_key(*k))
+            .collect();
+        return Err(fault(
+            ErrorCode::InvalidConfig,
+            format!("model_config is missing {}.", missing.join(" and ")),
+        ));
+    };
+    let size_gb = match size.as_f64() {
+        Some(s) if s.is_finite() && s > 0.0 => s,
+        Some(_) => {
+            return Err(fault(
+                ErrorCode::InvalidSize,
+                "size_gb must be a finite number greater than 0.",
+            ))
+        }
+        None => {
+            return Err(fault(
+                ErrorCode::InvalidSize,
+                format!(
+                    "size_gb must be a finite number greater than 0, not {}.",
+                    kind_of(size)
+                ),
+            ))
+        }
+    };
+    if tier == "storage" || size_gb > MAX_MODEL_GB {
+        return Err(fault(
+            ErrorCode::TooLarge,
+            format!("A {size_gb} GB model belongs to the storage tier, which is rejected for safety (the limit is 7 GB, in swap)."),
+        ));
+    }
+    let tier = match tier.as_str().and_then(Tier::parse) {
+        Some(t) => t,
+        None => {
+            return Err(fault(
+                ErrorCode::InvalidTier,
+                format!("tier {} is not \"ram\" or \"swap\".", quote_value(tier)),
+            ))
+        }
+    };
+    if size_gb > tier.size_limit_gb() {
+        return Err(fault(
+            ErrorCode::TooLarge,
+            format!(
+                "A {size_gb} GB model is too large for the {} tier, which takes models up to {} GB.",
+                tier.as_str(),
+                tier.size_limit_gb()
+            ),
+        ));
+    }
+    let capabilities = parse_capabilities(capabilities)?;
+    Ok(ModelSpec {
+        size_gb,
+        tier,
+        capabilities,
+    })
+}
+
+/// 1 to 16 distinct lowercase tags.
+pub fn parse_capabilities(value: &Value) -> Result<Vec<String>, ApiError> {
+    let Some(items) = value.as_array() else {
+        return Err(fault(
+            ErrorCode::InvalidCapabilities,
+            format!(
+                "capabilities must be a list of 1 to 16 tags, not {}.",
+                kind_of(value)
+            ),
+        ));
+    };
+    if items.is_empty() || items.len() > MAX_CAPABILITIES {
+        return Err(fault(
+            ErrorCode::InvalidCapabilities,
+            format!("capabilities must list 1 to 16 tags, not {}.", items.len()),
+        ));
+    }
+    let mut tags: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(tag) = item.as_str().filter(|t| is_capability_tag(t)) else {
+            return Err(fault(
+                ErrorCode::InvalidCapabilities,
+                format!(
+                    "capability {} is not a tag: use 1 to 64 lowercase letters, digits and -, starting with a letter or digit.",
+                    quote_value(item)
+                ),
+            ));
+        };
+        if tags.iter().any(|t| t == tag) {
+            return Err(fault(
+                ErrorCode::InvalidCapabilities,
+                format!("capability {} is listed twice.", quote(tag)),
+            ));
+        }
+        tags.push(tag.to_string());
+    }
+    Ok(tags)
+}
+
+fn parse_simulate(value: &Value) -> Result<SimulatedFailure, ApiError> {
+    let Some(obj) = value.as_object() else {
+        return Err(fault(
+            ErrorCode::InvalidConfig,
+            format!(
+                "simulate must be an object with fail_at_progress, not {}.",
+                kind_of(value)
+            ),
+        ));
+    };
+    if let Some(key) = obj
+        .keys()
+        .find(|k| !matches!(k.as_str(), "fail_at_progress" | "error"))
+    {
+        return Err(fault(
+            ErrorCode::UnknownField,
+            format!(
+                "simulate has an unknown field {}; it takes fail_at_progress and error.",
+                quote(key)
+            ),
+        ));
+    }
+    let at_progress = match obj.get("fail_at_progress").and_then(Value::as_f64) {
+        Some(p) if (0.0..=1.0).contains(&p) => p,
+        _ => {
+            return Err(fault(
+                ErrorCode::InvalidConfig,
+                "simulate.fail_at_progress must be a number from 0 to 1.",
+            ))
+        }
+    };
+    let error = match obj.get("error") {
+        None => String::from("simulated failure"),
+        Some(Value::String(s)) => s.chars().take(MAX_SIMULATED_ERROR).collect(),
+        Some(other) => {
+            return Err(fault(
+                ErrorCode::InvalidConfig,
+                format!("simulate.error must be text, not {}.", kind_of(other)),
+            ))
+        }
+    };
+    Ok(SimulatedFailure { at_progress, error })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn code(v: Value) -> ErrorCode {
+        match parse_value(&v) {
+            Ok(r) => panic!("accepted {r:?}"),
+            Err(r) => r.error.code,
+        }
+    }
+
+    fn hot(config: Value) -> Value {
+        json!({"hot_load": {"model_name": "m", "model_config": config}})
+    }
+
+    #[test]
+    fn envelope_faults_in_order() {
+        assert_eq!(
+            parse_text("{").map_err(|r| r.error.code),
+            Err(ErrorCode::MalformedJson)
+        );
+        assert_eq!(code(json!([1])), ErrorCode::InvalidRequest);
+        assert_eq!(
+            code(json!({"request_id": [], "bogus": 1})),
+            ErrorCode::InvalidRequest
+        );
+        assert_eq!(
+            code(json!({"bogus": 1, "list_models": true, "metrics": true})),
+            ErrorCode::UnknownField
+        );
+        assert_eq!(
+            code(json!({"list_models": true, "metrics": true})),
+            ErrorCode::AmbiguousRequest
+        );
+        assert_eq!(
+            code(json!({"model": "a", "priority": "speed"})),
+            ErrorCode::AmbiguousRequest
+        );
+        assert_eq!(code(json!({})), ErrorCode::InvalidRequest);
+        assert_eq!(code(json!({"request_id": 7})), ErrorCode::InvalidRequest);
+        assert_eq!(
+            code(json!({"list_models": false})),
+            ErrorCode::InvalidRequest
+        );
+        assert_eq!(code(json!({"load_status": 5})), ErrorCode::InvalidRequest);
+        assert_eq!(code(json!({"hot_load": "x"})), ErrorCode::InvalidRequest);
+    }
+
+    #[test]
+    fn request_id_is_kept_for_later_faults() {
+        let r = parse_value(&json!({"request_id": "r1", "list_models": 1})).err();
+        assert_eq!(
+            r.and_then(|r| r.request_id),
+            Some(RequestId::Text("r1".into()))
+        );
+    }
+
+    #[test]
+    fn hot_load_faults_in_order() {
+        let caps = json!(["chat"]);
+        assert_eq!(
+            code(json!({"hot_load": {"model_name": 1, "x": 1}})),
+            ErrorCode::UnknownField
+        );
+        assert_eq!(
+            code(json!({"hot_load": {"model_name": "<b>"}})),
+            ErrorCode::InvalidConfig
+        );
+        assert_eq!(
+            code(json!({"hot_load": {"model_config": {}}})),
+            ErrorCode::InvalidModelName
+        );
+        assert_eq!(
+            code(json!({"hot_load": {"model_name": "<b>", "model_config": {}}})),
+            ErrorCode::InvalidModelName
+        );
+        assert_eq!(code(hot(json!(3))), ErrorCode::InvalidConfig);
+        assert_eq!(
+            code(hot(json!({"size_gb": "x", "extra": 1}))),
+            ErrorCode::UnknownField
+        );
+        assert_eq!(
+            code(hot(json!({"size_gb": -1, "tier": "ram"}))),
+            ErrorCode::InvalidConfig
+        );
+        assert_eq!(
+            code(hot(
+                json!({"size_gb": "2", "tier": "disk", "capabilities": 1})
+            )),
+            ErrorCode::InvalidSize
+        );
+        assert_eq!(
+            code(hot(
+                json!({"size_gb": 0, "tier": "ram", "capabilities": caps})
+            )),
+            ErrorCode::InvalidSize
+        );
+        assert_eq!(
+            code(hot(
+                json!({"size_gb": 8, "tier": "disk", "capabilities": 1})
+            )),
+            ErrorCode::TooLarge
+        );
+        assert_eq!(
+            code(hot(
+                json!({"size_gb": 1, "tier": "storage", "capabilities": 1})
+            )),
+            ErrorCode::TooLarge
+        );
+        assert_eq!(
+            code(hot(
+                json!({"size_gb": 1, "tier": "disk", "capabilities": 1})
+            )),
+            ErrorCode::InvalidTier
+        );
+        assert_eq!(
+            code(hot(json!({"size_gb": 4, "tier": "ram", "capabilities": 1}))),
+            ErrorCode::TooLarge
+        );
+        assert_eq!(
+            code(hot(
+                json!({"size_gb": 1, "tier": "ram", "capabilities": []})
+            )),
+            ErrorCode::InvalidCapabilities
+        );
+        assert_eq!(
+            code(hot(
+                json!({"size_gb": 1, "tier": "ram", "capabilities": ["a", "a"]})
+            )),
+            ErrorCode::InvalidCapabilities
+        );
+        let with_sim = |s: Value| {
+            json!({"hot_load": {"model_name": "m", "simulate": s,
+                "model_config": {"size_gb": 1, "tier": "ram", "capabilities": ["chat"]}}})
+        };
+        assert_eq!(
+            code(with_sim(json!({"fail_at_progress": 2}))),
+            ErrorCode::InvalidConfig
+        );
+        assert_eq!(
+            code(with_sim(json!({"fail_at_progress": 0.5, "x": 1}))),
+            ErrorCode::UnknownField
+        );
+        assert_eq!(
+            code(with_sim(json!({"fail_at_progress": 0.5, "error": 3}))),
+            ErrorCode::InvalidConfig
+        );
+        assert!(parse_value(&with_sim(json!({"fail_at_progress": 0.5}))).is_ok());
+    }
+
+    #[test]
+    fn selection_faults_in_order() {
+        assert_eq!(
+            code(json!({"auto_select": false, "capabilities": 1})),
+            ErrorCode::InvalidRequest
+        );
+        assert_eq!(
+            code(json!({"capabilities": ["Chat"], "priority": 1})),
+            ErrorCode::InvalidCapabilities
+        );
+        assert_eq!(code(json!({"priority": "fast"})), ErrorCode::InvalidRequest);
+        let ok = parse_value(&json!({"auto_select": true})).map(|r| r.command);
+        assert_eq!(
+            ok,
+            Ok(Command::Select(Selection::ByNeed {
+                capabilities: vec!["text-generation".into()],
+                priority: Priority::Balanced
+            }))
+        );
+    }
+
+    #[test]
+    fn reasons_quote_at_most_64_characters() {
+        let long = "Z".repeat(5000);
+        let r = parse_value(&json!({ long.clone(): 1 }))
+            .err()
+            .map(|r| r.error.reason)
+            .unwrap_or_default();
+        assert!(r.len() < 400, "{r}");
+        assert!(!r.contains(&"Z".repeat(65)));
+    }
+}

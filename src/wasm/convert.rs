@@ -1,0 +1,80 @@
+//! Crossing the boundary: JS values in as JSON, responses and events out as
+//! plain objects (never `Map`s).
+
+use crate::error::{ApiError, ErrorCode};
+use crate::protocol::Response;
+use js_sys::JSON;
+use serde::Serialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+/// A request as the engine takes it.
+pub enum Input {
+    Text(String),
+    Json(Value),
+}
+
+/// Reads a request: a string is JSON text; anything else is read as
+/// `JSON.stringify` sees it, so getters, `toJSON`, `undefined` and `NaN`
+/// behave as they do in `JSON.stringify`. Runs no engine code, so a getter
+/// that calls back into the server is safe.
+pub fn read_request(request: &JsValue) -> Result<Input, ApiError> {
+    if let Some(text) = request.as_string() {
+        return Ok(Input::Text(text));
+    }
+    read_json(request)
+        .map(Input::Json)
+        .map_err(|why| ApiError::new(ErrorCode::InvalidRequest, why))
+}
+
+/// Reads `ServerOptions`; `undefined` and `null` mean defaults.
+pub fn read_options(options: &JsValue) -> Result<Value, String> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(Value::Null);
+    }
+    read_json(options).map_err(|why| format!("invalid ServerOptions: {why}"))
+}
+
+fn read_json(value: &JsValue) -> Result<Value, String> {
+    let kind = value.js_typeof().as_string().unwrap_or_default();
+    if matches!(
+        kind.as_str(),
+        "undefined" | "function" | "symbol" | "bigint"
+    ) {
+        return Err(format!("A request must be a JSON object, not {kind}."));
+    }
+    let text = JSON::stringify(value).map_err(|e| {
+        format!(
+            "The request object could not be read as JSON: {}.",
+            error_text(&e)
+        )
+    })?;
+    let text = text.as_string().unwrap_or_default();
+    serde_json::from_str(&text)
+        .map_err(|e| format!("The request object could not be read as JSON: {e}."))
+}
+
+/// The message of a thrown JS value.
+pub fn error_text(error: &JsValue) -> String {
+    if let Some(e) = error.dyn_ref::<js_sys::Error>() {
+        return String::from(e.message());
+    }
+    error
+        .as_string()
+        .unwrap_or_else(|| String::from("unknown error"))
+}
+
+/// Any serializable value as a plain JS object.
+pub fn to_js<T: Serialize>(value: &T) -> JsValue {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    value.serialize(&serializer).unwrap_or_else(|e| {
+        let fallback = Response::error(
+            ApiError::new(
+                ErrorCode::InvalidRequest,
+                format!("The response could not be built: {e}."),
+            ),
+            None,
+        );
+        fallback.serialize(&serializer).unwrap_or(JsValue::NULL)
+    })
+}

@@ -1,0 +1,274 @@
+//! Drives one engine from JavaScript: the clock, the one JS timer armed for the
+//! engine's next deadline, and delivery of events and swap responses.
+//!
+//! Rule: no JS code (listeners, resolvers, getters) ever runs while the state
+//! is borrowed, so a listener may call back into its server.
+
+use super::convert::{read_request, to_js, Input};
+use crate::config::{ClockKind, ServerConfig, MAX_TIME_MS};
+use crate::engine::{Engine, Reply};
+use crate::protocol::Response;
+use crate::swap::Ticket;
+use gloo_timers::callback::Timeout;
+use js_sys::{Function, Promise};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A monotonic clock in ms (browsers and Node 20 both have `performance`).
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+/// Simulated time in ms since the epoch.
+enum Clock {
+    Manual { now: f64 },
+    Real { epoch: f64, origin: f64, scale: f64 },
+}
+
+impl Clock {
+    fn now(&self) -> f64 {
+        match self {
+            Clock::Manual { now } => *now,
+            Clock::Real {
+                epoch,
+                origin,
+                scale,
+            } => epoch + (performance_now() - origin) * scale,
+        }
+    }
+}
+
+struct Armed {
+    at: f64,
+    _timeout: Timeout,
+}
+
+struct State {
+    engine: Engine,
+    clock: Clock,
+    timer: Option<Armed>,
+    listeners: Vec<(u64, Function)>,
+    next_listener: u64,
+    waiting: HashMap<Ticket, Function>,
+}
+
+/// A server's state, shared by its JS handle, its timer and its unsubscribe functions.
+#[derive(Clone)]
+pub struct Driver(Rc<RefCell<State>>);
+
+/// Thrown to JS when the server is used while it is busy (never expected: JS is
+/// single-threaded and no JS runs during a borrow).
+const BUSY: &str = "model-hotload: the server is busy";
+
+impl Driver {
+    pub fn new(config: &ServerConfig) -> Driver {
+        let clock = match config.clock {
+            ClockKind::Manual => Clock::Manual {
+                now: config.start_time,
+            },
+            ClockKind::Real => Clock::Real {
+                epoch: js_sys::Date::now(),
+                origin: performance_now(),
+                scale: config.time_scale,
+            },
+        };
+        Driver(Rc::new(RefCell::new(State {
+            engine: Engine::new(config, Box::new(performance_now)),
+            clock,
+            timer: None,
+            listeners: Vec::new(),
+            next_listener: 0,
+            waiting: HashMap::new(),
+        })))
+    }
+
+    pub fn now(&self) -> Result<f64, JsError> {
+        Ok(self
+            .0
+            .try_borrow()
+            .map_err(|_| JsError::new(BUSY))?
+            .clock
+            .now())
+    }
+
+    /// Applies a request now; the Promise carries its response.
+    pub fn handle_request(&self, request: &JsValue) -> Promise {
+        // Read the request before borrowing: reading it may run the caller's getters.
+        let input = read_request(request);
+        let reply = {
+            let Ok(mut state) = self.0.try_borrow_mut() else {
+                return Promise::reject(&JsError::new(BUSY).into());
+            };
+            let now = state.clock.now();
+            if matches!(state.clock, Clock::Real { .. }) {
+                // The real clock never stops: settle what fell due since the timer last ran.
+                state.engine.handle_timeout(now);
+            }
+            match input {
+                Ok(Input::Text(text)) => state.engine.handle_text(&text, now),
+                Ok(Input::Json(value)) => state.engine.handle_value(&value, now),
+                Err(error) => Reply::Now(Response::error(error, None)),
+            }
+        };
+        let promise = match reply {
+            Reply::Now(response) => Promise::resolve(&to_js(&response)),
+            Reply::AfterSwap(ticket) => {
+                let mut resolver = None;
+                let promise = Promise::new(&mut |resolve, _reject| resolver = Some(resolve));
+                if let (Some(resolve), Ok(mut state)) = (resolver, self.0.try_borrow_mut()) {
+                    state.waiting.insert(ticket, resolve);
+                }
+                promise
+            }
+        };
+        self.settle();
+        promise
+    }
+
+    /// Manual clock: moves time by `ms`, ending each job and swap at its own
+    /// deadline, in order, and delivering its events before the next.
+    pub fn advance(&self, ms: f64) -> Result<(), JsError> {
+        let target = {
+            let state = self.0.try_borrow().map_err(|_| JsError::new(BUSY))?;
+            let Clock::Manual { now } = state.clock else {
+                return Err(JsError::new(
+                    "advance() needs the manual clock: construct the Server with { clock: \"manual\" }.",
+                ));
+            };
+            if !(ms.is_finite() && ms >= 0.0) {
+                return Err(JsError::new(
+                    "advance(ms) takes a finite number of ms, 0 or more.",
+                ));
+            }
+            let target = now + ms;
+            if target > MAX_TIME_MS {
+                return Err(JsError::new(
+                    "advance(ms) would move the clock past the latest time a Date can hold.",
+                ));
+            }
+            target
+        };
+        loop {
+            {
+                let mut state = self.0.try_borrow_mut().map_err(|_| JsError::new(BUSY))?;
+                let Some(due) = state.engine.poll_timeout().filter(|&t| t <= target) else {
+                    if let Clock::Manual { now } = &mut state.clock {
+                        *now = now.max(target);
+                    }
+                    break;
+                };
+                let at = match &mut state.clock {
+                    Clock::Manual { now } => {
+                        *now = now.max(due);
+                        *now
+                    }
+                    Clock::Real { .. } => due,
+                };
+                state.engine.handle_timeout(at);
+            }
+            // Listeners see the clock at this deadline, and may add requests.
+            self.settle();
+        }
+        Ok(())
+    }
+
+    pub fn subscribe(&self, listener: Function) -> Result<Function, JsError> {
+        let id = {
+            let mut state = self.0.try_borrow_mut().map_err(|_| JsError::new(BUSY))?;
+            let id = state.next_listener;
+            state.next_listener += 1;
+            state.listeners.push((id, listener));
+            id
+        };
+        let weak: Weak<RefCell<State>> = Rc::downgrade(&self.0);
+        let unsubscribe = Closure::<dyn FnMut()>::new(move || {
+            if let Some(state) = weak.upgrade() {
+                if let Ok(mut state) = state.try_borrow_mut() {
+                    state.listeners.retain(|(k, _)| *k != id);
+                }
+            }
+        });
+        Ok(unsubscribe.into_js_value().unchecked_into())
+    }
+
+    /// Re-arms the timer, then delivers events and finished swaps — the JS
+    /// calls happen after the borrow ends.
+    fn settle(&self) {
+        let (events, completions, listeners) = {
+            let Ok(mut state) = self.0.try_borrow_mut() else {
+                return;
+            };
+            self.arm(&mut state);
+            let events = state.engine.take_events();
+            let completions: Vec<(Function, Response)> = state
+                .engine
+                .take_completions()
+                .into_iter()
+                .filter_map(|(ticket, response)| {
+                    state.waiting.remove(&ticket).map(|r| (r, response))
+                })
+                .collect();
+            let listeners: Vec<Function> = if events.is_empty() {
+                Vec::new()
+            } else {
+                state.listeners.iter().map(|(_, f)| f.clone()).collect()
+            };
+            (events, completions, listeners)
+        };
+        for event in &events {
+            let object = to_js(event);
+            for listener in &listeners {
+                // A listener that throws is its own problem: ignore and go on.
+                let _ = listener.call1(&JsValue::UNDEFINED, &object);
+            }
+        }
+        for (resolve, response) in completions {
+            let _ = resolve.call1(&JsValue::UNDEFINED, &to_js(&response));
+        }
+    }
+
+    /// Keeps exactly one JS timer armed for the engine's next deadline (real
+    /// clock only), and none when nothing is pending.
+    fn arm(&self, state: &mut State) {
+        let Clock::Real { scale, .. } = state.clock else {
+            return;
+        };
+        let Some(at) = state.engine.poll_timeout() else {
+            state.timer = None;
+            return;
+        };
+        if state.timer.as_ref().is_some_and(|armed| armed.at == at) {
+            return;
+        }
+        let delay = ((at - state.clock.now()) / scale)
+            .ceil()
+            .clamp(0.0, f64::from(i32::MAX)) as u32;
+        let weak = Rc::downgrade(&self.0);
+        let timeout = Timeout::new(delay, move || {
+            if let Some(state) = weak.upgrade() {
+                Driver(state).on_timer();
+            }
+        });
+        state.timer = Some(Armed {
+            at,
+            _timeout: timeout,
+        });
+    }
+
+    fn on_timer(&self) {
+        {
+            let Ok(mut state) = self.0.try_borrow_mut() else {
+                return;
+            };
+            // This timer has fired; dropping it (while it runs) is safe and lets `arm` set the next.
+            state.timer = None;
+            let now = state.clock.now();
+            state.engine.handle_timeout(now);
+        }
+        self.settle();
+    }
+}

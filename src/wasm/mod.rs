@@ -1,0 +1,87 @@
+//! The JavaScript API (SPEC §1): `handleRequest` and `Server`. Thin by design:
+//! conversion lives in `convert`, the clock and timer in `driver`, and every
+//! rule of the protocol in the pure core.
+
+mod convert;
+mod driver;
+
+use crate::config::{parse_options, ServerConfig};
+use convert::read_options;
+use driver::Driver;
+use js_sys::{Function, Promise};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    static DEFAULT_SERVER: RefCell<Option<Driver>> = const { RefCell::new(None) };
+}
+
+/// Handles a request on the default server (real clock, default options),
+/// created on first use. Takes a JSON string or a plain object; the Promise
+/// always resolves, with `{status: "error", code, reason}` for bad input.
+///
+/// ```js
+/// const r = await handleRequest({ list_models: true });
+/// ```
+#[wasm_bindgen(js_name = handleRequest)]
+pub fn handle_request(request: JsValue) -> Promise {
+    let driver = DEFAULT_SERVER.with(|cell| {
+        cell.borrow_mut()
+            .get_or_insert_with(|| Driver::new(&ServerConfig::default()))
+            .clone()
+    });
+    driver.handle_request(&request)
+}
+
+/// A simulated model server with its own clock, library, jobs and listeners.
+///
+/// ```js
+/// const server = new Server({ clock: "manual" });
+/// const { job_id } = await server.handleRequest({ hot_load: { model_name: "m",
+///   model_config: { size_gb: 2.5, tier: "ram", capabilities: ["chat"] } } });
+/// server.advance(3750);
+/// await server.handleRequest({ load_status: job_id }); // status: "success"
+/// ```
+#[wasm_bindgen]
+pub struct Server {
+    driver: Driver,
+}
+
+#[wasm_bindgen]
+impl Server {
+    /// Throws an `Error` with a clear message for invalid options.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<Server, JsError> {
+        let value = read_options(&options).map_err(|why| JsError::new(&why))?;
+        let config = parse_options(&value).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(Server {
+            driver: Driver::new(&config),
+        })
+    }
+
+    /// Applies the request during the call; the Promise carries the response
+    /// (for a hot-swap, once the swap has finished in simulated time).
+    #[wasm_bindgen(js_name = handleRequest)]
+    pub fn handle_request(&self, request: JsValue) -> Promise {
+        self.driver.handle_request(&request)
+    }
+
+    /// Manual clock: moves simulated time by `ms` and fires what falls due.
+    /// Throws on a real clock.
+    pub fn advance(&self, ms: f64) -> Result<(), JsError> {
+        self.driver.advance(ms)
+    }
+
+    /// Simulated time, in ms since the Unix epoch.
+    pub fn now(&self) -> Result<f64, JsError> {
+        self.driver.now()
+    }
+
+    /// Calls `listener(event)` for every event; returns a function that unsubscribes.
+    pub fn subscribe(&self, listener: JsValue) -> Result<Function, JsError> {
+        let Some(listener) = listener.dyn_ref::<Function>() else {
+            return Err(JsError::new("subscribe(listener) takes a function."));
+        };
+        self.driver.subscribe(listener.clone())
+    }
+}
