@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup build playground test test-native test-clippy test-browser test-node fmt clean
+.PHONY: setup build playground test test-native test-clippy test-browser test-node test-e2e clean
 
 ## Install what is missing (idempotent): wasm32 target, wasm-bindgen-cli, wasm-pack, chromium, npm tooling.
 setup:
@@ -17,13 +17,13 @@ playground: build
 	node tools/serve.mjs
 
 ## Every test layer.
-test: setup test-clippy test-native build test-node test-browser
+test: setup test-clippy test-native build test-node test-e2e test-browser
 	@echo "make test: all layers passed"
 
 test-clippy:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
-	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
 
 test-native:
 	cargo test
@@ -31,8 +31,11 @@ test-native:
 test-node:
 	node --test tests/node/
 
+test-e2e:
+	node --test tests/e2e/
+
 test-browser:
-	wasm-pack test --headless --chrome
+	wasm-pack test --headless --chrome -- --test web
 
 clean:
 	rm -rf target pkg www/pkg node_modules

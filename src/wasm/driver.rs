@@ -244,6 +244,8 @@ impl Driver {
         if state.timer.as_ref().is_some_and(|armed| armed.at == at) {
             return;
         }
+        // Clear the old timer before setting the new one: never two armed at once.
+        state.timer = None;
         let delay = ((at - state.clock.now()) / scale)
             .ceil()
             .clamp(0.0, f64::from(i32::MAX)) as u32;
