@@ -1,63 +1,170 @@
-// Runs the seed's usage example against the module and shows each request and
-// response. All text reaches the DOM through textContent.
+// The playground: wires the page to one model-hotload Server on the real clock.
+// Every request goes through server.handleRequest; the module validates, the
+// page only shows what it answers.
 import init, { Server } from "./pkg/model_hotload.js";
+import { $, h, alertIn } from "./dom.js";
+import { Loads } from "./loads.js";
+import { renderCapacity, renderCurrent, renderMetrics, renderModels } from "./panels.js";
+import { clockText, logEvent } from "./events.js";
+import { setUpConsole } from "./console.js";
 
-const steps = document.getElementById("steps");
-const outcome = document.getElementById("outcome");
-const button = document.getElementById("run");
-
-function show(request, response) {
-  const item = document.createElement("li");
-  const req = document.createElement("pre");
-  req.className = "request";
-  req.textContent = JSON.stringify(request);
-  const res = document.createElement("pre");
-  res.className = response.status === "error" ? "response error" : "response";
-  res.textContent = JSON.stringify(response, null, 2);
-  item.append(req, res);
-  steps.append(item);
-}
-
-async function send(server, request) {
-  const response = await server.handleRequest(request);
-  show(request, response);
-  return response;
-}
-
-const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-
-async function runSeedExample() {
-  button.disabled = true;
-  steps.replaceChildren();
-  outcome.textContent = "Running…";
-  const server = new Server({ timeScale: 10 });
-  try {
-    const started = await send(server, {
-      hot_load: {
-        model_name: "chat-assistant",
-        model_config: { size_gb: 1.2, tier: "ram", capabilities: ["text-generation", "chat"] },
-      },
-    });
-    let status;
-    for (;;) {
-      status = await server.handleRequest({ load_status: started.job_id });
-      if (status.status === "success" || status.status === "failed") break;
-      await sleep(50); // asyncio.sleep(0.5) in simulated time at 10×
-    }
-    show({ load_status: started.job_id }, status);
-    await send(server, { list_models: true });
-    await send(server, { model: "chat-assistant" });
-    outcome.textContent = `Done: chat-assistant loaded in ${status.elapsed_time}s of simulated time and is now the current model.`;
-    document.body.dataset.state = "done";
-  } catch (error) {
-    outcome.textContent = `Failed: ${error}`;
-    document.body.dataset.state = "failed";
-  } finally {
-    server.free();
-    button.disabled = false;
-  }
-}
+const STANDARD_CAPABILITIES = ["text-generation", "text-classification", "chat", "code-generation", "embeddings"];
 
 await init();
-button.addEventListener("click", runSeedExample);
-runSeedExample();
+const server = new Server({ timeScale: Number($("time-scale").value) });
+let dirty = true; // panels need a refresh
+let lastJob = null;
+
+// --- capabilities: the five standard tags, plus custom ones ---
+const capabilityList = $("capability-list");
+function addCapability(tag, checked) {
+  const existing = [...capabilityList.querySelectorAll("input")].find((i) => i.value === tag);
+  if (existing) { existing.checked = true; return existing; }
+  const box = h("input", { type: "checkbox", name: "capability", value: tag, checked });
+  capabilityList.append(h("label", { class: "chip-check" }, box, h("span", { text: tag })));
+  return box;
+}
+for (const tag of STANDARD_CAPABILITIES) addCapability(tag, tag === "text-generation" || tag === "chat");
+function addCustomTag() {
+  const input = $("custom-tag");
+  const tag = input.value.trim();
+  if (!tag) return;
+  addCapability(tag, true); // the module judges the tag when the model is loaded
+  input.value = "";
+}
+$("add-tag").addEventListener("click", addCustomTag);
+$("custom-tag").addEventListener("keydown", (e) => {
+  if (e.key === "Enter") { e.preventDefault(); addCustomTag(); }
+});
+
+// --- loads ---
+const loads = new Loads({
+  list: $("loads"), empty: $("loads-empty"), counter: $("active-count"),
+  onCancel: async (jobId, name) => {
+    const r = await server.handleRequest({ cancel_load: jobId });
+    if (r.status === "error") alertIn($("hot-load-error"), `${name}: ${r.reason}`);
+  },
+});
+
+// --- events drive the views ---
+server.subscribe((e) => {
+  logEvent($("events"), e);
+  if (e.type === "load_started") { loads.add(e.job_id, e.model_name); lastJob = e.job_id; }
+  if (e.type === "load_succeeded" || e.type === "load_failed") loads.jobEnded(e.job_id);
+  dirty = true;
+});
+
+// --- hot load form ---
+const nextName = (name) => {
+  const m = name.match(/^(.*?)-(\d+)$/);
+  return m ? `${m[1]}-${Number(m[2]) + 1}` : `${name}-2`;
+};
+$("hot-load-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const sizeText = $("size-gb").value.trim();
+  const request = {
+    hot_load: {
+      model_name: $("model-name").value,
+      model_config: {
+        // Sent as typed: an empty or non-numeric size is the module's to reject.
+        size_gb: sizeText === "" || Number.isNaN(Number(sizeText)) ? sizeText : Number(sizeText),
+        tier: $("tier").value,
+        capabilities: [...capabilityList.querySelectorAll("input:checked")].map((i) => i.value),
+      },
+    },
+  };
+  if ($("simulate-on").checked) {
+    request.hot_load.simulate = { fail_at_progress: Number($("fail-at").value), error: $("fail-message").value };
+  }
+  const r = await server.handleRequest(request);
+  if (r.status === "error") {
+    alertIn($("hot-load-error"), r.reason);
+    return;
+  }
+  alertIn($("hot-load-error"), "");
+  $("model-name").value = nextName(r.model_name);
+});
+$("tier").addEventListener("change", () => {
+  const size = $("size-gb");
+  if ($("tier").value === "swap" && Number(size.value) <= 3) size.value = "6.5";
+  if ($("tier").value === "ram" && Number(size.value) > 3) size.value = "1.2";
+});
+
+// --- selection ---
+async function select(request, label) {
+  const result = $("selection-result");
+  const error = request.model !== undefined ? $("models-error") : $("select-error");
+  alertIn($("models-error"), "");
+  alertIn($("select-error"), "");
+  result.hidden = false;
+  result.dataset.state = "pending";
+  result.replaceChildren(h("p", { text: `Selecting ${label}…` }));
+  dirty = true;
+  const r = await server.handleRequest(request);
+  if (r.status === "error") {
+    result.hidden = true;
+    alertIn(error, r.reason);
+    return;
+  }
+  result.dataset.state = "done";
+  result.replaceChildren(
+    h("p", { class: "chosen" }, h("strong", { text: r.model }), ` · ${r.size_gb} GB · ${r.tier}`),
+    h("p", { class: "reason", text: r.selection_reason }),
+    h("dl", { class: "figures" },
+      h("dt", { text: "Selection time" }), h("dd", { text: `${r.selection_time_ms.toFixed(3)} ms` }),
+      h("dt", { text: "Hot-swap" }), h("dd", { text: r.swap_executed ? `${r.swap_time} s (simulated)` : "none needed" }),
+      h("dt", { text: "Targets met" }), h("dd", { text: r.performance_target_met ? "yes" : "no" })));
+  dirty = true;
+}
+$("select-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const capabilities = $("select-caps").value.split(",").map((s) => s.trim()).filter(Boolean);
+  const request = { priority: $("priority").value };
+  if (capabilities.length) request.capabilities = capabilities;
+  select(request, "by need");
+});
+const onUse = (name) => select({ model: name }, name);
+async function onUnload(name) {
+  const r = await server.handleRequest({ unload_model: name });
+  alertIn($("models-error"), r.status === "error" ? r.reason : "");
+  dirty = true;
+}
+
+// --- time scale ---
+$("time-scale").addEventListener("change", () => {
+  server.setTimeScale(Number($("time-scale").value));
+  dirty = true;
+});
+
+// --- console ---
+setUpConsole(() => server, {
+  lastJob: () => lastJob,
+  afterSend: () => { dirty = true; },
+});
+
+// --- one refresh per animation frame ---
+async function refreshPanels() {
+  const [list, status, metrics] = await Promise.all([
+    server.handleRequest({ list_models: true }),
+    server.handleRequest({ system_status: true }),
+    server.handleRequest({ metrics: true }),
+  ]);
+  renderModels(list, status, { onUse, onUnload });
+  renderCurrent(status);
+  renderCapacity(status);
+  renderMetrics(metrics);
+}
+
+let lastClock = "";
+async function frame() {
+  requestAnimationFrame(frame);
+  await loads.refresh(server);
+  if (dirty) { dirty = false; await refreshPanels(); }
+  const clock = clockText(server.now()).slice(0, 8);
+  if (clock !== lastClock) { $("sim-clock").textContent = clock; lastClock = clock; }
+}
+await refreshPanels();
+requestAnimationFrame(frame);
+document.body.dataset.ready = "true";
+// For tests and curious readers: the server, and the script time of the last bar refresh.
+window.playground = { server, loads };

@@ -5,7 +5,7 @@
 //! is borrowed, so a listener may call back into its server.
 
 use super::convert::{read_request, to_js, Input};
-use crate::config::{ClockKind, ServerConfig, MAX_TIME_MS};
+use crate::config::{ClockKind, ServerConfig, MAX_TIME_MS, MAX_TIME_SCALE, MIN_TIME_SCALE};
 use crate::engine::{Engine, Reply};
 use crate::protocol::Response;
 use crate::swap::Ticket;
@@ -173,6 +173,36 @@ impl Driver {
             // Listeners see the clock at this deadline, and may add requests.
             self.settle();
         }
+        Ok(())
+    }
+
+    /// Real clock: changes the speed from now on, keeping the simulated present.
+    pub fn set_time_scale(&self, new_scale: f64) -> Result<(), JsError> {
+        if !(MIN_TIME_SCALE..=MAX_TIME_SCALE).contains(&new_scale) {
+            return Err(JsError::new(&format!(
+                "setTimeScale(scale) takes a number from {MIN_TIME_SCALE} to {MAX_TIME_SCALE}."
+            )));
+        }
+        {
+            let mut state = self.0.try_borrow_mut().map_err(|_| JsError::new(BUSY))?;
+            let now = state.clock.now();
+            let Clock::Real {
+                epoch,
+                origin,
+                scale,
+            } = &mut state.clock
+            else {
+                return Err(JsError::new(
+                    "setTimeScale() needs the real clock; the manual clock moves with advance().",
+                ));
+            };
+            *epoch = now;
+            *origin = performance_now();
+            *scale = new_scale;
+            // The armed delay was computed at the old speed.
+            state.timer = None;
+        }
+        self.settle();
         Ok(())
     }
 

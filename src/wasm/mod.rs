@@ -77,6 +77,13 @@ impl Server {
         self.driver.now()
     }
 
+    /// Real clock: sets simulated seconds per real second (0.01..1000) from now
+    /// on; state and the simulated present are kept. Throws on a manual clock.
+    #[wasm_bindgen(js_name = setTimeScale)]
+    pub fn set_time_scale(&self, scale: f64) -> Result<(), JsError> {
+        self.driver.set_time_scale(scale)
+    }
+
     /// Calls `listener(event)` for every event; returns a function that unsubscribes.
     pub fn subscribe(&self, listener: JsValue) -> Result<Function, JsError> {
         let Some(listener) = listener.dyn_ref::<Function>() else {

@@ -6,10 +6,10 @@ import { serve } from "../../tools/serve.mjs";
 export const CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
   "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 
-export async function openPlayground(t) {
+export async function openPlayground(t, viewport = { width: 1280, height: 900 }) {
   const server = await serve({ port: 0, quiet: true });
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
-  const page = await browser.newPage();
+  const page = await browser.newPage({ viewport });
   const problems = [];
   const consoleLines = [];
   page.on("console", (m) => { consoleLines.push(`${m.type()}: ${m.text()}`); if (m.type() === "error") problems.push(`console.error: ${m.text()}`); });

@@ -211,3 +211,19 @@ test("free() releases the server", async () => {
   s.free();
   assert.throws(() => s.now());
 });
+
+test("§1 setTimeScale changes speed and keeps state and the simulated present", async () => {
+  const s = new Server({ timeScale: 1 });
+  const { job_id } = await s.handleRequest(hotLoad("slow", 6.5, "swap")); // 12.35 simulated s
+  const before = s.now();
+  s.setTimeScale(1000);
+  const after = s.now();
+  assert.ok(after >= before && after - before < 1000, "the present is kept");
+  await new Promise((ok) => {
+    const off = s.subscribe((e) => { if (e.type === "load_succeeded") { off(); ok(); } });
+  });
+  assert.equal((await s.handleRequest({ load_status: job_id })).status, "success");
+  assert.throws(() => s.setTimeScale(0), /0\.01 to 1000/);
+  assert.throws(() => s.setTimeScale(NaN), /0\.01 to 1000/);
+  assert.throws(() => manual().setTimeScale(2), /real clock/);
+});
