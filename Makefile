@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup build playground test test-native test-clippy test-browser test-node test-e2e clean
+.PHONY: setup build playground test test-native test-clippy test-browser test-node test-e2e test-package update-types clean
 
 ## Install what is missing (idempotent): wasm32 target, wasm-bindgen-cli, wasm-pack, chromium, npm tooling.
 setup:
@@ -17,7 +17,7 @@ playground: build
 	node tools/serve.mjs
 
 ## Every test layer.
-test: setup test-clippy test-native build test-node test-e2e test-browser
+test: setup test-clippy test-native build test-node test-package test-e2e test-browser
 	@echo "make test: all layers passed"
 
 test-clippy:
@@ -30,6 +30,13 @@ test-native:
 
 test-node:
 	node --test tests/node/
+
+test-package:
+	node --test tests/package/
+
+## After an intended change to the package's types: refresh the reference the tests diff against.
+update-types: build
+	node -e 'const fs=require("fs");const t=fs.readFileSync("pkg/web/model_hotload.d.ts","utf8").split("export type InitInput")[0].trimEnd()+"\n";fs.writeFileSync("tests/package/model_hotload.d.ts",t)'
 
 test-e2e:
 	node --test tests/e2e/

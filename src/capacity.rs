@@ -4,7 +4,7 @@
 use crate::error::{ApiError, ErrorCode};
 use crate::model::{ModelSpec, Tier};
 use crate::protocol::TierUsage;
-use crate::text::{gb, tidy};
+use crate::text::{gb, num, tidy};
 
 /// Tolerance for sums of decimal sizes (0.1 + 0.2 ≠ 0.3 in binary).
 const EPSILON_GB: f64 = 1e-9;
@@ -52,11 +52,11 @@ impl Usage {
         Err(ApiError::new(
             ErrorCode::InsufficientCapacity,
             format!(
-                "Insufficient {} capacity: the model needs {}, but the safe limit is {} ({:.0}% of {} free).",
+                "Insufficient {} capacity: the model needs {}, but the safe limit is {} ({}% of {} free).",
                 self.tier.as_str(),
                 gb(spec.size_gb),
                 gb(self.safe_limit()),
-                self.tier.safety_factor() * 100.0,
+                num((self.tier.safety_factor() * 100.0).round()),
                 gb(self.free().max(0.0)),
             ),
         ))

@@ -5,7 +5,7 @@ use crate::capacity::Capacity;
 use crate::catalog::default_catalog;
 use crate::error::ConfigError;
 use crate::model::{ModelSpec, Tier};
-use crate::text::{kind_of, quote};
+use crate::text::{kind_of, num, quote};
 use crate::validate::{parse_model_config, parse_model_name};
 use serde_json::{Map, Value};
 
@@ -161,8 +161,10 @@ pub fn parse_options(value: &Value) -> Result<ServerConfig, ConfigError> {
         let total = config.capacity.total(tier);
         if resident > total + 1e-9 {
             return Err(bad(format!(
-                "the catalog puts {resident} GB in {} but the tier holds {total} GB.",
-                tier.as_str()
+                "the catalog puts {} GB in {} but the tier holds {} GB.",
+                num(resident),
+                tier.as_str(),
+                num(total)
             )));
         }
     }

@@ -15,12 +15,12 @@ use crate::loader::{Ended, Job, Loader};
 use crate::metrics::Metrics;
 use crate::model::{ModelSpec, Tier};
 use crate::protocol::{
-    Body, Cancelled, Command, Event, HotLoad, HotLoadStarted, JobList, ModelList, Request,
-    Response, Selected, Selection, Started, Success, SystemStatus, Unloaded,
+    Body, Cancelled, Command, Event, HotLoad, HotLoadStarted, JobList, ModelList, Priority,
+    Request, Response, Selected, Selection, Started, Success, SystemStatus, Unloaded,
 };
 use crate::select::choose;
 use crate::swap::{Swaps, Ticket};
-use crate::text::{format_seconds, quote, tidy};
+use crate::text::{format_seconds, num, num2, quote, tidy};
 use crate::validate::{parse_text, parse_value, Rejection};
 use indexmap::IndexMap;
 
@@ -286,14 +286,16 @@ impl Engine {
                     .with_models(self.available()));
                 };
                 let reason = format!(
-                    "Best {} match for {}: {name} (score {score:.2}, {} tier, {} GB)",
-                    serde_json::to_value(priority)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
+                    "Best {} match for {}: {name} (score {}, {} tier, {} GB)",
+                    match priority {
+                        Priority::Speed => "speed",
+                        Priority::Quality => "quality",
+                        Priority::Balanced => "balanced",
+                    },
                     capabilities.join(", "),
+                    num2(score),
                     spec.tier.as_str(),
-                    spec.size_gb
+                    num(spec.size_gb)
                 );
                 (name.clone(), spec.clone(), reason)
             }

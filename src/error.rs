@@ -6,6 +6,7 @@ use std::fmt;
 
 /// The stable error codes of SPEC §3. The wire form is the snake_case name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     MalformedJson,

@@ -51,6 +51,7 @@ pub mod loader;
 pub mod metrics;
 pub mod model;
 pub mod protocol;
+pub mod schema;
 pub mod select;
 pub mod swap;
 pub mod text;

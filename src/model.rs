@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 /// Where a model is resident. `storage` is not a tier: it is rejected for safety.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum Tier {
     Ram,
@@ -61,6 +62,7 @@ pub const PREPARE_SECONDS_PER_GB: f64 = 1.4;
 
 /// A validated model: what the library holds and what `list_models` shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct ModelSpec {
     pub size_gb: f64,
     pub tier: Tier,

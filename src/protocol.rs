@@ -7,7 +7,9 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 /// A client's `request_id`, echoed in the response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(untagged)]
 pub enum RequestId {
     Text(String),
     Number(f64),
@@ -70,7 +72,8 @@ pub enum Selection {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
     Speed,
@@ -125,6 +128,7 @@ impl Response {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(untagged)]
 pub enum Body {
     HotLoadStarted(HotLoadStarted),
@@ -141,6 +145,7 @@ pub enum Body {
 
 /// The literal `"success"` status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Success {
     #[default]
@@ -148,6 +153,7 @@ pub enum Success {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Started {
     #[default]
@@ -155,6 +161,7 @@ pub enum Started {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Failure {
     #[default]
@@ -162,6 +169,7 @@ pub enum Failure {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct HotLoadStarted {
     pub status: Started,
     pub job_id: String,
@@ -172,6 +180,7 @@ pub struct HotLoadStarted {
 
 /// A job's state as `load_status` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     Loading,
@@ -191,6 +200,7 @@ impl JobState {
 
 /// Where in its life a job is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Preparing,
@@ -200,6 +210,8 @@ pub enum Phase {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", tsify(missing_as_null))]
 pub struct JobStatus {
     pub job_id: String,
     pub model_name: String,
@@ -216,14 +228,17 @@ pub struct JobStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct ModelList {
     pub status: Success,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, ModelSpec>"))]
     pub models: IndexMap<String, ModelSpec>,
     pub total_models: usize,
     pub active_hot_loads: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Selected {
     pub status: Success,
     pub model: String,
@@ -238,6 +253,7 @@ pub struct Selected {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Cancelled {
     pub status: Success,
     pub job_id: String,
@@ -247,6 +263,7 @@ pub struct Cancelled {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Unloaded {
     pub status: Success,
     pub model: String,
@@ -255,12 +272,14 @@ pub struct Unloaded {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct JobList {
     pub status: Success,
     pub jobs: Vec<JobStatus>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct MetricsReport {
     pub status: Success,
     pub loads: LoadCounts,
@@ -270,6 +289,7 @@ pub struct MetricsReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct LoadCounts {
     pub started: u64,
     pub succeeded: u64,
@@ -280,6 +300,7 @@ pub struct LoadCounts {
 
 /// Simulated seconds of successful loads.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct LoadTimes {
     pub count: u64,
     pub mean: f64,
@@ -289,6 +310,7 @@ pub struct LoadTimes {
 
 /// Measured wall-clock milliseconds of selections (p99 over the latest samples).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct SelectionStats {
     pub count: u64,
     pub mean_ms: f64,
@@ -297,6 +319,7 @@ pub struct SelectionStats {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct SwapStats {
     pub count: u64,
     pub total_time_s: f64,
@@ -305,6 +328,7 @@ pub struct SwapStats {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct TierUsage {
     pub total_gb: f64,
     pub resident_gb: f64,
@@ -314,6 +338,8 @@ pub struct TierUsage {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", tsify(missing_as_null))]
 pub struct SystemStatus {
     pub status: Success,
     pub ram: TierUsage,
@@ -325,6 +351,7 @@ pub struct SystemStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct ErrorBody {
     pub status: Failure,
     pub code: ErrorCode,
@@ -347,6 +374,8 @@ impl From<ApiError> for ErrorBody {
 /// What `subscribe` listeners receive. `time` is the server clock in ms at
 /// which the event happened (a job's end is stamped with its deadline).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", tsify(rename = "ServerEvent"))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     LoadStarted {

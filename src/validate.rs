@@ -7,7 +7,7 @@ use crate::model::{ModelSpec, Tier, MAX_MODEL_GB};
 use crate::protocol::{
     Command, HotLoad, Priority, Request, RequestId, Selection, SimulatedFailure,
 };
-use crate::text::{is_capability_tag, is_model_name, kind_of, quote, quote_value};
+use crate::text::{is_capability_tag, is_model_name, kind_of, num, quote, quote_value};
 use serde_json::{Map, Value};
 
 /// Commands in the order error messages list them.
@@ -329,7 +329,7 @@ pub fn parse_model_config(value: &Value) -> Result<ModelSpec, ApiError> {
     if tier == "storage" || size_gb > MAX_MODEL_GB {
         return Err(fault(
             ErrorCode::TooLarge,
-            format!("A {size_gb} GB model belongs to the storage tier, which is rejected for safety (the limit is 7 GB, in swap)."),
+            format!("A {} GB model belongs to the storage tier, which is rejected for safety (the limit is 7 GB, in swap).", num(size_gb)),
         ));
     }
     let tier = match tier.as_str().and_then(Tier::parse) {
@@ -345,9 +345,10 @@ pub fn parse_model_config(value: &Value) -> Result<ModelSpec, ApiError> {
         return Err(fault(
             ErrorCode::TooLarge,
             format!(
-                "A {size_gb} GB model is too large for the {} tier, which takes models up to {} GB.",
+                "A {} GB model is too large for the {} tier, which takes models up to {} GB.",
+                num(size_gb),
                 tier.as_str(),
-                tier.size_limit_gb()
+                num(tier.size_limit_gb())
             ),
         ));
     }

@@ -38,40 +38,60 @@ for (const target of manifest.target) {
   sizes.push({ target: target.name, wasm: gz(wasm), js: gz(join(dir, `${NAME}.js`)), raw: statSync(wasm).size });
 }
 
+// Files of our own that complete the package (see tools/package/).
+const nodeDir = manifest.target.find((t) => t.wasm_pack_target === "nodejs")?.dir;
+if (nodeDir) {
+  cpSync(join(root, "tools/package/node-index.mjs"), join(outDir, nodeDir, "index.mjs"));
+  cpSync(join(root, "tools/package/node-index.d.mts"), join(outDir, nodeDir, "index.d.mts"));
+  // The nodejs build is CommonJS inside a "type": "module" package.
+  writeFileSync(join(outDir, nodeDir, "package.json"), JSON.stringify({ type: "commonjs" }, null, 2) + "\n");
+}
+const webDir = manifest.target.find((t) => t.wasm_pack_target === "web")?.dir;
+const web = (file) => `./${webDir}/${file}`;
+const node = (file) => `./${nodeDir}/${file}`;
+const browserEntry = { types: web(`${NAME}.d.ts`), default: web(`${NAME}.js`) };
 const pkg = {
   name: "model-hotload",
   version: field("version"),
   description: field("description"),
   license: field("license"),
   repository: { type: "git", url: field("repository") },
-  keywords: ["wasm", "model-serving", "simulation", "hot-loading", "testing", "mock"],
+  keywords: ["wasm", "webassembly", "model-serving", "simulation", "hot-loading", "mock", "testing"],
   type: "module",
   sideEffects: false,
-  files: manifest.target.map((t) => `${t.dir}/`),
-  types: "./web/model_hotload.d.ts",
+  files: [...manifest.target.map((t) => `${t.dir}/`), "README.md", "LICENSE"],
+  main: node(`${NAME}.js`),
+  module: web(`${NAME}.js`),
+  types: web(`${NAME}.d.ts`),
+  // Types first in every condition. Node: ESM wrapper or the CommonJS build, ready on
+  // import. Browsers and bundlers: the web build (call `await init()` once).
   exports: {
     ".": {
-      types: "./web/model_hotload.d.ts",
-      node: "./node/model_hotload.js",
-      default: "./web/model_hotload.js",
+      node: {
+        import: { types: node("index.d.mts"), default: node("index.mjs") },
+        require: { types: node(`${NAME}.d.ts`), default: node(`${NAME}.js`) },
+      },
+      browser: browserEntry,
+      default: browserEntry,
     },
-    "./web": { types: "./web/model_hotload.d.ts", default: "./web/model_hotload.js" },
-    "./node": { types: "./node/model_hotload.d.ts", default: "./node/model_hotload.js" },
+    "./web": browserEntry,
+    "./node": {
+      import: { types: node("index.d.mts"), default: node("index.mjs") },
+      require: { types: node(`${NAME}.d.ts`), default: node(`${NAME}.js`) },
+    },
+    "./model_hotload_bg.wasm": web(`${NAME}_bg.wasm`),
     "./package.json": "./package.json",
   },
   engines: { node: ">=20" },
 };
 writeFileSync(join(outDir, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
-// The node build is CommonJS inside a "type": "module" package.
-writeFileSync(join(outDir, "node", "package.json"), JSON.stringify({ type: "commonjs" }, null, 2) + "\n");
-if (existsSync(join(root, "README.md"))) cpSync(join(root, "README.md"), join(outDir, "README.md"));
+for (const file of ["README.md", "LICENSE"]) cpSync(join(root, file), join(outDir, file));
 
 const copyTo = manifest.playground?.copy_to;
-const web = manifest.target.find((t) => t.wasm_pack_target === "web");
-if (copyTo && web) {
+if (copyTo && webDir) {
   const dest = join(root, copyTo);
   rmSync(dest, { recursive: true, force: true });
-  cpSync(join(outDir, web.dir), dest, { recursive: true });
+  cpSync(join(outDir, webDir), dest, { recursive: true });
 }
 
 let over = false;

@@ -6,7 +6,7 @@ import { readFile, stat } from "node:fs/promises";
 import { dirname, extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "www");
+const www = resolve(dirname(fileURLToPath(import.meta.url)), "..", "www");
 const port = Number(process.env.PORT || 8080);
 const host = process.env.HOST || "127.0.0.1";
 const TYPES = {
@@ -15,7 +15,7 @@ const TYPES = {
   ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon", ".ts": "text/plain; charset=utf-8",
 };
 
-export function serve({ port: p = port, host: h = host, quiet = false } = {}) {
+export function serve({ root = www, port: p = port, host: h = host, quiet = false } = {}) {
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url, "http://x").pathname);

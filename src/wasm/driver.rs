@@ -9,6 +9,7 @@ use crate::config::{ClockKind, ServerConfig, MAX_TIME_MS, MAX_TIME_SCALE, MIN_TI
 use crate::engine::{Engine, Reply};
 use crate::protocol::Response;
 use crate::swap::Ticket;
+use crate::text::num;
 use gloo_timers::callback::Timeout;
 use js_sys::{Function, Promise};
 use std::cell::RefCell;
@@ -180,7 +181,9 @@ impl Driver {
     pub fn set_time_scale(&self, new_scale: f64) -> Result<(), JsError> {
         if !(MIN_TIME_SCALE..=MAX_TIME_SCALE).contains(&new_scale) {
             return Err(JsError::new(&format!(
-                "setTimeScale(scale) takes a number from {MIN_TIME_SCALE} to {MAX_TIME_SCALE}."
+                "setTimeScale(scale) takes a number from {} to {}.",
+                num(MIN_TIME_SCALE),
+                num(MAX_TIME_SCALE)
             )));
         }
         {

@@ -12,6 +12,61 @@ use js_sys::{Function, Promise};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
+// The TypeScript surface of the exports below. The data types it names
+// (requests, responses, events, options) are generated from the Rust types by
+// tsify; only these signatures are written here, because wasm-bindgen cannot
+// express the generic mapping from a request to its response.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_API: &'static str = r#"
+/** The response a request of type `R` gets on success. */
+export type ResponseFor<R> =
+  R extends { hot_load: any } ? HotLoadStarted :
+  R extends { load_status: any } ? JobStatus :
+  R extends { list_models: any } ? ModelList :
+  R extends { model: any } ? Selected :
+  R extends { cancel_load: any } ? Cancelled :
+  R extends { unload_model: any } ? Unloaded :
+  R extends { list_jobs: any } ? JobList :
+  R extends { metrics: any } ? MetricsReport :
+  R extends { system_status: any } ? SystemStatus :
+  R extends SelectRequest ? Selected :
+  Body;
+
+/** What `handleRequest` resolves with: the response, or an error; `request_id` echoed. */
+export type Reply<R = Request> = (ResponseFor<R> | ErrorBody) & { request_id?: RequestId };
+
+/**
+ * Handles a request on the default server (real clock, default options), created
+ * on first use. Takes a JSON string or a plain object; always resolves, with
+ * `{ status: "error", code, reason }` for bad input.
+ */
+export function handleRequest<R extends Request>(request: R): Promise<Reply<R>>;
+export function handleRequest(request: string): Promise<Reply>;
+
+/** A simulated model server with its own clock, library, jobs and listeners. */
+export class Server {
+  /** Throws an `Error` with a clear message for invalid options. */
+  constructor(options?: ServerOptions);
+  /**
+   * Applies the request during the call; the Promise carries the response (for a
+   * hot-swap, once the swap has finished in simulated time). Never rejects.
+   */
+  handleRequest<R extends Request>(request: R): Promise<Reply<R>>;
+  handleRequest(request: string): Promise<Reply>;
+  /** Manual clock: moves simulated time by `ms` and fires what falls due. Throws on a real clock. */
+  advance(ms: number): void;
+  /** Simulated time, in ms since the Unix epoch. */
+  now(): number;
+  /** Real clock: simulated seconds per real second (0.01..1000) from now on. Throws on a manual clock. */
+  setTimeScale(scale: number): void;
+  /** Calls `listener(event)` for every event; returns a function that unsubscribes. */
+  subscribe(listener: (event: ServerEvent) => void): () => void;
+  /** Releases the server and its timer. Later calls throw. */
+  free(): void;
+  [Symbol.dispose](): void;
+}
+"#;
+
 thread_local! {
     static DEFAULT_SERVER: RefCell<Option<Driver>> = const { RefCell::new(None) };
 }
@@ -23,7 +78,7 @@ thread_local! {
 /// ```js
 /// const r = await handleRequest({ list_models: true });
 /// ```
-#[wasm_bindgen(js_name = handleRequest)]
+#[wasm_bindgen(js_name = handleRequest, skip_typescript)]
 pub fn handle_request(request: JsValue) -> Promise {
     let driver = DEFAULT_SERVER.with(|cell| {
         cell.borrow_mut()
@@ -42,7 +97,7 @@ pub fn handle_request(request: JsValue) -> Promise {
 /// server.advance(3750);
 /// await server.handleRequest({ load_status: job_id }); // status: "success"
 /// ```
-#[wasm_bindgen]
+#[wasm_bindgen(skip_typescript)]
 pub struct Server {
     driver: Driver,
 }

@@ -1,0 +1,198 @@
+//! The wire shapes of requests and `ServerOptions`, as TypeScript sees them.
+//!
+//! `validate` and `config` are the authority on what is accepted (order of
+//! faults, ranges, patterns); these types only describe the shapes, so that the
+//! package's `.d.ts` comes from Rust rather than being written twice. A native
+//! test (`tests/schema.rs`) checks that every request and option set the
+//! validators accept fits these shapes.
+
+use crate::model::Tier;
+use crate::protocol::{Priority, RequestId};
+use serde::Deserialize;
+
+/// Any request `handleRequest` takes as an object.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(untagged)]
+pub enum Request {
+    HotLoad(HotLoadRequest),
+    LoadStatus(LoadStatusRequest),
+    ListModels(ListModelsRequest),
+    Model(ModelRequest),
+    CancelLoad(CancelLoadRequest),
+    UnloadModel(UnloadModelRequest),
+    ListJobs(ListJobsRequest),
+    Metrics(MetricsRequest),
+    SystemStatus(SystemStatusRequest),
+    Select(SelectRequest),
+}
+
+macro_rules! request {
+    ($(#[$doc:meta])* $name:ident { $field:ident : $ty:ty $(, ts = $ts:literal)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Deserialize)]
+        #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $(#[cfg_attr(target_arch = "wasm32", tsify(type = $ts))])?
+            pub $field: $ty,
+            #[serde(default)]
+            #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+            pub request_id: Option<RequestId>,
+        }
+    };
+}
+
+request!(
+    /// `{"hot_load": {...}}`: start loading a model in the background.
+    HotLoadRequest { hot_load: HotLoad }
+);
+request!(
+    /// `{"load_status": job_id}`
+    LoadStatusRequest { load_status: String }
+);
+request!(
+    /// `{"list_models": true}`
+    ListModelsRequest { list_models: bool, ts = "true" }
+);
+request!(
+    /// `{"model": name}`: select a model by name (a hot-swap if another is current).
+    ModelRequest { model: String }
+);
+request!(
+    /// `{"cancel_load": job_id}`
+    CancelLoadRequest { cancel_load: String }
+);
+request!(
+    /// `{"unload_model": name}`
+    UnloadModelRequest { unload_model: String }
+);
+request!(
+    /// `{"list_jobs": true}`
+    ListJobsRequest { list_jobs: bool, ts = "true" }
+);
+request!(
+    /// `{"metrics": true}`
+    MetricsRequest { metrics: bool, ts = "true" }
+);
+request!(
+    /// `{"system_status": true}`
+    SystemStatusRequest { system_status: bool, ts = "true" }
+);
+
+/// Selection by need: any of `capabilities`, `priority`, `auto_select`.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct SelectRequest {
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub capabilities: Option<Vec<String>>,
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub priority: Option<Priority>,
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "true"))]
+    pub auto_select: Option<bool>,
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub request_id: Option<RequestId>,
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct HotLoad {
+    pub model_name: String,
+    pub model_config: ModelConfig,
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub simulate: Option<Simulate>,
+}
+
+/// A model's configuration: `ram` takes up to 3 GB, `swap` up to 7 GB.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    pub size_gb: f64,
+    pub tier: Tier,
+    pub capabilities: Vec<String>,
+}
+
+/// Make the job fail when its progress reaches `fail_at_progress` (0..1).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct Simulate {
+    pub fail_at_progress: f64,
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub error: Option<String>,
+}
+
+/// Options of `new Server(options)`.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServerOptions {
+    /// `"real"` (default): simulated time follows real time × `timeScale`.
+    /// `"manual"`: time moves only with `advance(ms)`.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub clock: Option<ClockName>,
+    /// Manual clock only: initial time in ms since the epoch (default 0).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub start_time: Option<f64>,
+    /// Real clock only: simulated seconds per real second, 0.01..1000 (default 1).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub time_scale: Option<f64>,
+    /// RAM tier capacity in GB (default 16).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub ram_gb: Option<f64>,
+    /// Swap tier capacity in GB (default 32).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub swap_gb: Option<f64>,
+    /// The models the server starts with (default: the six-model catalog).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub catalog: Option<Catalog>,
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "lowercase")]
+pub enum ClockName {
+    Real,
+    Manual,
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(untagged)]
+pub enum Catalog {
+    Named(CatalogName),
+    Models(Vec<CatalogEntry>),
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "lowercase")]
+pub enum CatalogName {
+    Default,
+    Empty,
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct CatalogEntry {
+    pub name: String,
+    pub size_gb: f64,
+    pub tier: Tier,
+    pub capabilities: Vec<String>,
+}

@@ -1,0 +1,389 @@
+/* tslint:disable */
+/* eslint-disable */
+
+/** The response a request of type `R` gets on success. */
+export type ResponseFor<R> =
+R extends { hot_load: any } ? HotLoadStarted :
+R extends { load_status: any } ? JobStatus :
+R extends { list_models: any } ? ModelList :
+R extends { model: any } ? Selected :
+R extends { cancel_load: any } ? Cancelled :
+R extends { unload_model: any } ? Unloaded :
+R extends { list_jobs: any } ? JobList :
+R extends { metrics: any } ? MetricsReport :
+R extends { system_status: any } ? SystemStatus :
+R extends SelectRequest ? Selected :
+Body;
+
+/** What `handleRequest` resolves with: the response, or an error; `request_id` echoed. */
+export type Reply<R = Request> = (ResponseFor<R> | ErrorBody) & { request_id?: RequestId };
+
+/**
+ * Handles a request on the default server (real clock, default options), created
+ * on first use. Takes a JSON string or a plain object; always resolves, with
+ * `{ status: "error", code, reason }` for bad input.
+ */
+export function handleRequest<R extends Request>(request: R): Promise<Reply<R>>;
+export function handleRequest(request: string): Promise<Reply>;
+
+/** A simulated model server with its own clock, library, jobs and listeners. */
+export class Server {
+    /** Throws an `Error` with a clear message for invalid options. */
+    constructor(options?: ServerOptions);
+    /**
+     * Applies the request during the call; the Promise carries the response (for a
+     * hot-swap, once the swap has finished in simulated time). Never rejects.
+     */
+    handleRequest<R extends Request>(request: R): Promise<Reply<R>>;
+    handleRequest(request: string): Promise<Reply>;
+    /** Manual clock: moves simulated time by `ms` and fires what falls due. Throws on a real clock. */
+    advance(ms: number): void;
+    /** Simulated time, in ms since the Unix epoch. */
+    now(): number;
+    /** Real clock: simulated seconds per real second (0.01..1000) from now on. Throws on a manual clock. */
+    setTimeScale(scale: number): void;
+    /** Calls `listener(event)` for every event; returns a function that unsubscribes. */
+    subscribe(listener: (event: ServerEvent) => void): () => void;
+    /** Releases the server and its timer. Later calls throw. */
+    free(): void;
+    [Symbol.dispose](): void;
+}
+
+
+/**
+ * A client's `request_id`, echoed in the response.
+ */
+export type RequestId = string | number;
+
+/**
+ * A job's state as `load_status` reports it.
+ */
+export type JobState = "loading" | "success" | "failed";
+
+/**
+ * A model's configuration: `ram` takes up to 3 GB, `swap` up to 7 GB.
+ */
+export interface ModelConfig {
+    size_gb: number;
+    tier: Tier;
+    capabilities: string[];
+}
+
+/**
+ * A validated model: what the library holds and what `list_models` shows.
+ */
+export interface ModelSpec {
+    size_gb: number;
+    tier: Tier;
+    capabilities: string[];
+}
+
+/**
+ * Any request `handleRequest` takes as an object.
+ */
+export type Request = HotLoadRequest | LoadStatusRequest | ListModelsRequest | ModelRequest | CancelLoadRequest | UnloadModelRequest | ListJobsRequest | MetricsRequest | SystemStatusRequest | SelectRequest;
+
+/**
+ * Make the job fail when its progress reaches `fail_at_progress` (0..1).
+ */
+export interface Simulate {
+    fail_at_progress: number;
+    error?: string;
+}
+
+/**
+ * Measured wall-clock milliseconds of selections (p99 over the latest samples).
+ */
+export interface SelectionStats {
+    count: number;
+    mean_ms: number;
+    p99_ms: number;
+    max_ms: number;
+}
+
+/**
+ * Options of `new Server(options)`.
+ */
+export interface ServerOptions {
+    /**
+     * `"real"` (default): simulated time follows real time × `timeScale`.
+     * `"manual"`: time moves only with `advance(ms)`.
+     */
+    clock?: ClockName;
+    /**
+     * Manual clock only: initial time in ms since the epoch (default 0).
+     */
+    startTime?: number;
+    /**
+     * Real clock only: simulated seconds per real second, 0.01..1000 (default 1).
+     */
+    timeScale?: number;
+    /**
+     * RAM tier capacity in GB (default 16).
+     */
+    ramGb?: number;
+    /**
+     * Swap tier capacity in GB (default 32).
+     */
+    swapGb?: number;
+    /**
+     * The models the server starts with (default: the six-model catalog).
+     */
+    catalog?: Catalog;
+}
+
+/**
+ * Selection by need: any of `capabilities`, `priority`, `auto_select`.
+ */
+export interface SelectRequest {
+    capabilities?: string[];
+    priority?: Priority;
+    auto_select?: true;
+    request_id?: RequestId;
+}
+
+/**
+ * Simulated seconds of successful loads.
+ */
+export interface LoadTimes {
+    count: number;
+    mean: number;
+    min: number;
+    max: number;
+}
+
+/**
+ * The literal `"success"` status.
+ */
+export type Success = "success";
+
+/**
+ * The stable error codes of SPEC §3. The wire form is the snake_case name.
+ */
+export type ErrorCode = "malformed_json" | "invalid_request" | "ambiguous_request" | "unknown_field" | "invalid_model_name" | "invalid_config" | "invalid_size" | "invalid_tier" | "too_large" | "invalid_capabilities" | "duplicate_model" | "insufficient_capacity" | "job_not_found" | "job_not_active" | "model_not_found" | "model_loading" | "model_in_use" | "no_capable_model";
+
+/**
+ * What `subscribe` listeners receive. `time` is the server clock in ms at
+ * which the event happened (a job's end is stamped with its deadline).
+ */
+export type ServerEvent = { type: "load_started"; time: number; job_id: string; model_name: string; estimated_seconds: number } | { type: "load_succeeded"; time: number; job_id: string; model_name: string; load_time_s: number } | { type: "load_failed"; time: number; job_id: string; model_name: string; error: string; cancelled: boolean; progress: number } | { type: "model_unloaded"; time: number; model_name: string; freed_gb: number } | { type: "swap_started"; time: number; from: string; to: string; swap_time: number } | { type: "swap_finished"; time: number; from: string; to: string; swap_time: number };
+
+/**
+ * Where a model is resident. `storage` is not a tier: it is rejected for safety.
+ */
+export type Tier = "ram" | "swap";
+
+/**
+ * Where in its life a job is.
+ */
+export type Phase = "preparing" | "loading" | "done" | "failed";
+
+/**
+ * `{"cancel_load": job_id}`
+ */
+export interface CancelLoadRequest {
+    cancel_load: string;
+    request_id?: RequestId;
+}
+
+/**
+ * `{"hot_load": {...}}`: start loading a model in the background.
+ */
+export interface HotLoadRequest {
+    hot_load: HotLoad;
+    request_id?: RequestId;
+}
+
+/**
+ * `{"list_jobs": true}`
+ */
+export interface ListJobsRequest {
+    list_jobs: true;
+    request_id?: RequestId;
+}
+
+/**
+ * `{"list_models": true}`
+ */
+export interface ListModelsRequest {
+    list_models: true;
+    request_id?: RequestId;
+}
+
+/**
+ * `{"load_status": job_id}`
+ */
+export interface LoadStatusRequest {
+    load_status: string;
+    request_id?: RequestId;
+}
+
+/**
+ * `{"metrics": true}`
+ */
+export interface MetricsRequest {
+    metrics: true;
+    request_id?: RequestId;
+}
+
+/**
+ * `{"model": name}`: select a model by name (a hot-swap if another is current).
+ */
+export interface ModelRequest {
+    model: string;
+    request_id?: RequestId;
+}
+
+/**
+ * `{"system_status": true}`
+ */
+export interface SystemStatusRequest {
+    system_status: true;
+    request_id?: RequestId;
+}
+
+/**
+ * `{"unload_model": name}`
+ */
+export interface UnloadModelRequest {
+    unload_model: string;
+    request_id?: RequestId;
+}
+
+export interface Cancelled {
+    status: Success;
+    job_id: string;
+    model_name: string;
+    cancelled: boolean;
+    progress: number;
+}
+
+export interface CatalogEntry {
+    name: string;
+    size_gb: number;
+    tier: Tier;
+    capabilities: string[];
+}
+
+export interface ErrorBody {
+    status: Failure;
+    code: ErrorCode;
+    reason: string;
+    available_models?: string[];
+}
+
+export interface HotLoad {
+    model_name: string;
+    model_config: ModelConfig;
+    simulate?: Simulate;
+}
+
+export interface HotLoadStarted {
+    status: Started;
+    job_id: string;
+    model_name: string;
+    estimated_time: string;
+    estimated_seconds: number;
+}
+
+export interface JobList {
+    status: Success;
+    jobs: JobStatus[];
+}
+
+export interface JobStatus {
+    job_id: string;
+    model_name: string;
+    status: JobState;
+    progress: number;
+    elapsed_time: number;
+    error: string | null;
+    phase: Phase;
+    tier: Tier;
+    size_gb: number;
+    estimated_time: string;
+    estimated_seconds: number;
+    cancelled: boolean;
+}
+
+export interface LoadCounts {
+    started: number;
+    succeeded: number;
+    failed: number;
+    cancelled: number;
+    active: number;
+}
+
+export interface MetricsReport {
+    status: Success;
+    loads: LoadCounts;
+    load_time_s: LoadTimes;
+    selections: SelectionStats;
+    swaps: SwapStats;
+}
+
+export interface ModelList {
+    status: Success;
+    models: Record<string, ModelSpec>;
+    total_models: number;
+    active_hot_loads: number;
+}
+
+export interface Selected {
+    status: Success;
+    model: string;
+    size_gb: number;
+    tier: Tier;
+    capabilities: string[];
+    selection_reason: string;
+    selection_time_ms: number;
+    swap_executed: boolean;
+    swap_time: number;
+    performance_target_met: boolean;
+}
+
+export interface SwapStats {
+    count: number;
+    total_time_s: number;
+    mean_time_s: number;
+    pending: number;
+}
+
+export interface SystemStatus {
+    status: Success;
+    ram: TierUsage;
+    swap: TierUsage;
+    current_model: string | null;
+    swapping_to: string | null;
+    total_models: number;
+    active_hot_loads: number;
+}
+
+export interface TierUsage {
+    total_gb: number;
+    resident_gb: number;
+    reserved_gb: number;
+    free_gb: number;
+    safe_limit_gb: number;
+}
+
+export interface Unloaded {
+    status: Success;
+    model: string;
+    freed_gb: number;
+    tier: Tier;
+}
+
+export type Body = HotLoadStarted | JobStatus | ModelList | Selected | Cancelled | Unloaded | JobList | MetricsReport | SystemStatus | ErrorBody;
+
+export type Catalog = CatalogName | CatalogEntry[];
+
+export type CatalogName = "default" | "empty";
+
+export type ClockName = "real" | "manual";
+
+export type Failure = "error";
+
+export type Priority = "speed" | "quality" | "balanced";
+
+export type Started = "hot_load_started";

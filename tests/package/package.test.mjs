@@ -1,0 +1,98 @@
+// The npm package as a user gets it: `npm pack`, installed from the tarball into
+// a fresh project, then used from Node ESM, CommonJS, strict TypeScript and a
+// browser page; and its .d.ts checked against the committed reference.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { serve } from "../../tools/serve.mjs";
+import { CHROMIUM_ARGS } from "../e2e/browser.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../..");
+const pkgDir = join(root, "pkg");
+let project;
+
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+before(() => {
+  project = mkdtempSync(join(tmpdir(), "model-hotload-user-"));
+  run("npm", ["pack", pkgDir, "--pack-destination", project, "--silent"], project);
+  const tarball = readdirSync(project).find((f) => f.endsWith(".tgz"));
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "a-user", private: true, type: "module" }));
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", `./${tarball}`], project);
+  cpSync(join(here, "fixtures"), project, { recursive: true });
+});
+
+after(() => rmSync(project, { recursive: true, force: true }));
+
+test("the tarball holds the package and nothing else", () => {
+  const listing = run("tar", ["-tzf", readdirSync(project).find((f) => f.endsWith(".tgz"))], project).split("\n").filter(Boolean);
+  for (const want of ["package/package.json", "package/README.md", "package/LICENSE", "package/web/model_hotload.js",
+    "package/web/model_hotload_bg.wasm", "package/web/model_hotload.d.ts", "package/node/index.mjs", "package/node/index.d.mts",
+    "package/node/model_hotload.js", "package/node/model_hotload_bg.wasm"]) {
+    assert.ok(listing.includes(want), `${want} is packed`);
+  }
+  assert.ok(!listing.some((f) => /\.gitignore$|\/src\/|\.rs$/.test(f)), listing.join("\n"));
+  const meta = JSON.parse(readFileSync(join(project, "node_modules/model-hotload/package.json"), "utf8"));
+  for (const key of ["name", "version", "description", "license", "repository", "keywords", "files", "sideEffects", "exports"]) {
+    assert.ok(key in meta, key);
+  }
+  assert.equal(Object.keys(meta.exports["."].node.import)[0], "types", "types come first");
+  assert.equal(Object.keys(meta.exports["."].browser)[0], "types", "types come first");
+});
+
+test("Node ESM: import { Server, handleRequest } with no init step", () => {
+  assert.match(run("node", ["esm-client.mjs"], project), /esm ok/);
+});
+
+test("Node CommonJS: require works", () => {
+  assert.match(run("node", ["cjs-client.cjs"], project), /cjs ok/);
+});
+
+test("TypeScript: a strict client compiles (node16 and bundler resolution) and the @ts-expect-error lines fail", () => {
+  const tsc = join(root, "node_modules/typescript/bin/tsc");
+  for (const config of ["tsconfig.json", "tsconfig.bundler.json"]) {
+    try {
+      run("node", [tsc, "-p", config], project);
+    } catch (e) {
+      assert.fail(`tsc -p ${config}:\n${e.stdout}${e.stderr}`);
+    }
+  }
+  // Without the directives, each marked line is an error: the types are not `any`.
+  const source = readFileSync(join(project, "client.ts"), "utf8");
+  const expected = source.split("\n").filter((l) => /^\s*\/\/ @ts-expect-error/.test(l)).length;
+  writeFileSync(join(project, "client.ts"), source.replaceAll("// @ts-expect-error", "// (expect an error)"));
+  let out = "";
+  try { run("node", [tsc, "-p", "tsconfig.json"], project); } catch (e) { out = e.stdout + e.stderr; }
+  writeFileSync(join(project, "client.ts"), source);
+  const errors = out.split("\n").filter((l) => /client\.ts\(\d+,\d+\): error/.test(l)).length;
+  assert.equal(errors, expected, out);
+});
+
+test("browser: the web entry loads in Chromium after await init()", async (t) => {
+  const server = await serve({ root: project, port: 0, quiet: true });
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  t.after(async () => { await browser.close(); await new Promise((ok) => server.close(ok)); });
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  await page.goto(`http://127.0.0.1:${server.address().port}/web.html`);
+  await page.waitForFunction(() => document.title !== "pending", null, { timeout: 15_000 });
+  assert.equal(await page.title(), "ok:success:6");
+  assert.deepEqual(errors, []);
+});
+
+test("the generated .d.ts matches the committed reference", () => {
+  // The public surface only: wasm-bindgen's init boilerplate names hashed internals.
+  const surface = (text) => text.split("export type InitInput")[0].trimEnd() + "\n";
+  const generated = surface(readFileSync(join(pkgDir, "web/model_hotload.d.ts"), "utf8"));
+  const reference = readFileSync(join(here, "model_hotload.d.ts"), "utf8");
+  assert.equal(generated, reference,
+    "The package's types changed. If that is intended, run `make update-types` and commit tests/package/model_hotload.d.ts.");
+});
