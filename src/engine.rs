@@ -14,12 +14,13 @@ use crate::error::{ApiError, ErrorCode};
 use crate::loader::{Ended, Job, Loader};
 use crate::metrics::Metrics;
 use crate::model::{ModelSpec, Tier};
+use crate::persist::{Snapshot, SwapRecord, FORMAT, VERSION};
 use crate::protocol::{
     Body, Cancelled, Command, Event, HotLoad, HotLoadStarted, JobList, ModelList, Priority,
     Request, Response, Selected, Selection, Started, Success, SystemStatus, Unloaded,
 };
 use crate::select::choose;
-use crate::swap::{Swaps, Ticket};
+use crate::swap::{Swap, Swaps, Ticket};
 use crate::text::{format_seconds, num, num2, quote, tidy};
 use crate::validate::{parse_text, parse_value, Rejection};
 use indexmap::IndexMap;
@@ -43,6 +44,8 @@ pub struct Engine {
     events: Vec<Event>,
     completions: Vec<(Ticket, Response)>,
     stopwatch: Stopwatch,
+    /// Counts changes of state, so a driver saves only when something changed.
+    revision: u64,
 }
 
 impl Engine {
@@ -56,7 +59,97 @@ impl Engine {
             events: Vec::new(),
             completions: Vec::new(),
             stopwatch,
+            revision: 0,
         }
+    }
+
+    /// Rebuilds an engine from saved state, with capacity from `config`.
+    /// Refuses state that is inconsistent or no longer fits the capacity.
+    pub fn restore(
+        config: &ServerConfig,
+        snapshot: Snapshot,
+        stopwatch: Stopwatch,
+    ) -> Result<Engine, String> {
+        let history = snapshot.history();
+        let mut library = IndexMap::with_capacity(snapshot.library.len());
+        for (name, spec) in snapshot.library {
+            let valid = crate::text::is_model_name(&name)
+                && spec.size_gb.is_finite()
+                && spec.size_gb > 0.0
+                && spec.size_gb <= spec.tier.size_limit_gb();
+            if !valid || library.insert(name.clone(), spec).is_some() {
+                return Err(format!(
+                    "the saved library has an invalid or repeated model {}",
+                    quote(&name)
+                ));
+            }
+        }
+        let swaps = snapshot
+            .swaps
+            .into_iter()
+            .map(|s| Swap {
+                ticket: s.ticket,
+                from: s.from,
+                to: s.to,
+                seconds: s.seconds,
+                start: s.start,
+                end: s.end,
+                response: None,
+            })
+            .collect();
+        let engine = Engine {
+            capacity: config.capacity,
+            library,
+            loader: Loader::restore(snapshot.jobs, history)?,
+            swaps: Swaps::restore(snapshot.current_model, swaps),
+            metrics: snapshot.metrics,
+            events: Vec::new(),
+            completions: Vec::new(),
+            stopwatch,
+            revision: 0,
+        };
+        engine
+            .check_invariants(snapshot.saved_at, false)
+            .map_err(|broken| format!("the saved state is inconsistent: {broken}"))?;
+        Ok(engine)
+    }
+
+    /// Everything needed to restore this engine later.
+    pub fn snapshot(&self, now: f64) -> Snapshot {
+        let (retained_finished, pruned_hashes, spent_ids) = self.loader.history().parts();
+        Snapshot {
+            format: FORMAT.to_string(),
+            version: VERSION,
+            saved_at: now,
+            library: self
+                .library
+                .iter()
+                .map(|(n, s)| (n.clone(), s.clone()))
+                .collect(),
+            jobs: self.loader.jobs().cloned().collect(),
+            current_model: self.swaps.current().map(str::to_owned),
+            swaps: self
+                .swaps
+                .queued()
+                .map(|s| SwapRecord {
+                    ticket: s.ticket,
+                    from: s.from.clone(),
+                    to: s.to.clone(),
+                    seconds: s.seconds,
+                    start: s.start,
+                    end: s.end,
+                })
+                .collect(),
+            metrics: self.metrics.clone(),
+            retained_finished,
+            pruned_hashes,
+            spent_ids,
+        }
+    }
+
+    /// Changes so far; it moves whenever the state does.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// Handles request text (JSON).
@@ -78,6 +171,13 @@ impl Engine {
     /// Handles a validated request at `now`. A rejected request changes nothing.
     pub fn handle(&mut self, request: Request, now: f64) -> Reply {
         let Request { id, command } = request;
+        let mutates = matches!(
+            command,
+            Command::HotLoad(_)
+                | Command::Select(_)
+                | Command::CancelLoad(_)
+                | Command::UnloadModel(_)
+        );
         let result = match command {
             Command::HotLoad(h) => self.hot_load(h, now).map(Body::HotLoadStarted),
             Command::LoadStatus(job_id) => {
@@ -87,6 +187,7 @@ impl Engine {
             Command::Select(selection) => match self.select(selection) {
                 Ok(Chosen::Now(body)) => Ok(Body::Selected(body)),
                 Ok(Chosen::AfterSwap { to, seconds, body }) => {
+                    self.revision += 1;
                     let response = Response {
                         body: Body::Selected(body),
                         request_id: id,
@@ -108,10 +209,15 @@ impl Engine {
             Command::SystemStatus => Ok(Body::System(self.system_status())),
         };
         Reply::Now(match result {
-            Ok(body) => Response {
-                body,
-                request_id: id,
-            },
+            Ok(body) => {
+                if mutates {
+                    self.revision += 1;
+                }
+                Response {
+                    body,
+                    request_id: id,
+                }
+            }
             Err(error) => Response::error(error, id),
         })
     }
@@ -180,6 +286,60 @@ impl Engine {
         }
     }
 
+    /// Checks the engine's invariants at `now`, for property tests and fuzzers:
+    /// no tier holds more than its capacity, a name is never both listed and
+    /// loading (nor loading twice), progress is within [0, 1], the current and
+    /// incoming models are listed, and no job is loading past its deadline once
+    /// the clock has been `settled` (`handle_timeout(now)` ran after the last request).
+    pub fn check_invariants(&self, now: f64, settled: bool) -> Result<(), String> {
+        for tier in Tier::ALL {
+            let u = self.usage(tier);
+            if u.resident + u.reserved > u.total + 1e-9 {
+                return Err(format!(
+                    "{} holds more than its capacity: {u:?}",
+                    tier.as_str()
+                ));
+            }
+        }
+        let mut loading = std::collections::HashSet::new();
+        for job in self.loader.jobs() {
+            let p = job.progress(now);
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!("{} has progress {p}", job.id));
+            }
+            if !job.is_loading() {
+                continue;
+            }
+            if self.library.contains_key(&job.model_name)
+                || !loading.insert(job.model_name.as_str())
+            {
+                return Err(format!("{} is listed or loading twice", job.model_name));
+            }
+            let deadline = job.deadline();
+            if deadline < now || (settled && deadline <= now) {
+                return Err(format!("{} is still loading past its deadline", job.id));
+            }
+        }
+        if loading.len() != self.loader.active_count() {
+            return Err(format!(
+                "{} jobs loading, {} counted active",
+                loading.len(),
+                self.loader.active_count()
+            ));
+        }
+        let in_use = self
+            .swaps
+            .current()
+            .into_iter()
+            .chain(self.swaps.in_progress().map(|s| s.to.as_str()));
+        for name in in_use {
+            if !self.library.contains_key(name) {
+                return Err(format!("the model in use, {name}, is not listed"));
+            }
+        }
+        Ok(())
+    }
+
     // --- commands ---
 
     fn hot_load(&mut self, h: HotLoad, now: f64) -> Result<HotLoadStarted, ApiError> {
@@ -205,7 +365,7 @@ impl Engine {
         let seconds = (now / 1000.0).floor() as i64;
         let id = self
             .loader
-            .unique_id(format!("load_{model_name}_{seconds}"));
+            .mint_id(format!("load_{model_name}_{seconds}"), seconds);
         let job = Job::new(id.clone(), model_name.clone(), spec, simulate, now);
         let estimated_seconds = tidy(job.total_ms() / 1000.0);
         self.loader.start(job);
@@ -226,9 +386,17 @@ impl Engine {
     }
 
     fn job(&self, job_id: &str) -> Result<&Job, ApiError> {
-        self.loader
-            .get(job_id)
-            .ok_or_else(|| ApiError::new(ErrorCode::JobNotFound, "Job ID not found"))
+        self.loader.get(job_id).ok_or_else(|| {
+            let reason = if self.loader.was_pruned(job_id) {
+                format!(
+                    "Job ID not found: that job ended and was pruned (the server keeps the latest {} finished jobs).",
+                    crate::history::RETAIN_FINISHED
+                )
+            } else {
+                String::from("Job ID not found")
+            };
+            ApiError::new(ErrorCode::JobNotFound, reason)
+        })
     }
 
     fn list_models(&self) -> ModelList {
@@ -438,6 +606,7 @@ impl Engine {
     // --- deadlines ---
 
     fn end_job(&mut self, now: f64) {
+        self.revision += 1;
         match self.loader.end_next_due(now) {
             Some(Ended::Succeeded(job)) => {
                 let time = job.deadline();
@@ -480,7 +649,10 @@ impl Engine {
             to: swap.to,
             swap_time: swap.seconds,
         });
-        self.completions.push((swap.ticket, swap.response));
+        self.revision += 1;
+        if let Some(response) = swap.response {
+            self.completions.push((swap.ticket, response));
+        }
         if let Some(next) = self.swaps.in_progress() {
             self.events.push(Event::SwapStarted {
                 time: next.start,

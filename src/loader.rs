@@ -2,19 +2,21 @@
 //! durations, progress is computed from the clock when read, and the loader
 //! reports its next deadline instead of reading a clock or arming a timer.
 
+use crate::history::History;
 use crate::model::{ModelSpec, PREPARE_SECONDS_PER_GB};
 use crate::protocol::{JobState, JobStatus, Phase, SimulatedFailure};
 use crate::text::{format_seconds, tidy};
 use indexmap::IndexMap;
 use std::cmp::Ordering;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 const START_PROGRESS: f64 = 0.2;
 const PREPARED_PROGRESS: f64 = 0.7;
 const LOADED_PROGRESS: f64 = 0.9;
 
 /// How a job ended.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum Outcome {
     Loading,
     Succeeded {
@@ -28,7 +30,7 @@ pub enum Outcome {
     },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Job {
     pub id: String,
     pub model_name: String,
@@ -215,6 +217,14 @@ pub struct Loader {
     active: IndexMap<String, String>,
     deadlines: BTreeSet<(Due, String)>,
     seq: u64,
+    history: History,
+    /// The second of the latest minted id, and the next suffix to try per base in it.
+    minted_second: i64,
+    minted: HashMap<String, u64>,
+}
+
+fn seconds(now: f64) -> i64 {
+    (now / 1000.0).floor() as i64
 }
 
 impl Loader {
@@ -239,15 +249,42 @@ impl Loader {
         self.active.values().filter_map(|id| self.jobs.get(id))
     }
 
-    /// `base`, or `base_2`, `base_3`, … : never an id used before.
-    pub fn unique_id(&self, base: String) -> String {
-        if !self.jobs.contains_key(&base) {
-            return base;
+    /// `base` (`load_<name>_<second>`), or `base_2`, `base_3`, …: never an id
+    /// used before, pruned or not. Amortized O(1): within a second, the next
+    /// suffix of each base is remembered.
+    pub fn mint_id(&mut self, base: String, second: i64) -> String {
+        if second != self.minted_second {
+            self.minted_second = second;
+            self.minted.clear();
         }
-        (2u64..)
-            .map(|n| format!("{base}_{n}"))
-            .find(|id| !self.jobs.contains_key(id))
-            .unwrap_or(base)
+        let mut n = self.minted.get(&base).copied().unwrap_or(1);
+        let mut id = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}_{n}")
+        };
+        while self.jobs.contains_key(&id) || self.history.is_spent(&id) {
+            n += 1;
+            id = format!("{base}_{n}");
+        }
+        self.minted.insert(base, n + 1);
+        id
+    }
+
+    /// Whether `id` was a job that has since been pruned.
+    pub fn was_pruned(&self, id: &str) -> bool {
+        self.history.was_pruned(id)
+    }
+
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// A job ended at `now`: retain it, pruning the oldest finished ones.
+    fn retire(&mut self, id: String, now: f64) {
+        for old in self.history.finished(id, seconds(now)) {
+            self.jobs.shift_remove(&old);
+        }
     }
 
     pub fn start(&mut self, job: Job) {
@@ -265,6 +302,38 @@ impl Loader {
         self.deadlines.first().map(|(due, _)| due.at)
     }
 
+    /// Rebuilds a loader from saved jobs (creation order) and history: active
+    /// names and deadlines are derived, durations recomputed from each spec.
+    pub fn restore(saved: Vec<Job>, history: History) -> Result<Loader, String> {
+        let mut loader = Loader {
+            history,
+            ..Loader::default()
+        };
+        for job in saved {
+            let mut fresh = Job::new(job.id, job.model_name, job.spec, job.fail, job.start);
+            fresh.outcome = job.outcome;
+            if loader.jobs.contains_key(&fresh.id) {
+                return Err(format!("job {} is saved twice", fresh.id));
+            }
+            if fresh.is_loading() {
+                if loader.active.contains_key(&fresh.model_name) {
+                    return Err(format!("{} is loading twice", fresh.model_name));
+                }
+                let due = Due {
+                    at: fresh.deadline(),
+                    seq: loader.seq,
+                };
+                loader.seq += 1;
+                loader.deadlines.insert((due, fresh.id.clone()));
+                loader
+                    .active
+                    .insert(fresh.model_name.clone(), fresh.id.clone());
+            }
+            loader.jobs.insert(fresh.id.clone(), fresh);
+        }
+        Ok(loader)
+    }
+
     /// Ends the earliest job due at or before `now`, if any, at its own deadline.
     pub fn end_next_due(&mut self, now: f64) -> Option<Ended> {
         let (due, id) = self
@@ -275,10 +344,10 @@ impl Loader {
         self.deadlines.remove(&(due, id.clone()));
         let job = self.jobs.get_mut(&id)?;
         self.active.shift_remove(&job.model_name);
-        match job.fail.clone() {
+        let ended = match job.fail.clone() {
             None => {
                 job.outcome = Outcome::Succeeded { end: due.at };
-                Some(Ended::Succeeded(job.clone()))
+                Ended::Succeeded(job.clone())
             }
             Some(f) => {
                 let progress = job.fail_progress().unwrap_or(START_PROGRESS);
@@ -288,9 +357,11 @@ impl Loader {
                     error: f.error,
                     cancelled: false,
                 };
-                Some(Ended::Failed(job.clone()))
+                Ended::Failed(job.clone())
             }
-        }
+        };
+        self.retire(id, now);
+        Some(ended)
     }
 
     /// Cancels a loading job at `now`; `None` if it is not loading.
@@ -307,6 +378,7 @@ impl Loader {
         self.active.shift_remove(&job.model_name);
         let job = job.clone();
         self.deadlines.retain(|(_, d)| d != id);
+        self.retire(job.id.clone(), now);
         Some(job)
     }
 }
@@ -376,7 +448,8 @@ mod tests {
         assert!(matches!(l.end_next_due(1e9), Some(Ended::Succeeded(ref j)) if j.id == "a"));
         assert_eq!(l.next_deadline(), None);
         assert_eq!(l.active_count(), 0);
-        assert_eq!(l.unique_id("a".into()), "a_2");
+        assert_eq!(l.mint_id("a".into(), 0), "a_2");
+        assert_eq!(l.mint_id("a".into(), 0), "a_3");
     }
 
     #[test]

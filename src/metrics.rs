@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 /// How many of the latest selection times the p99 is taken over.
 pub const SELECTION_WINDOW: usize = 1000;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Metrics {
     started: u64,
     succeeded: u64,

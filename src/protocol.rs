@@ -57,7 +57,7 @@ pub struct HotLoad {
 }
 
 /// `simulate`: fail the job when its progress reaches `at_progress`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SimulatedFailure {
     pub at_progress: f64,
     pub error: String,
@@ -415,6 +415,8 @@ pub enum Event {
         to: String,
         swap_time: f64,
     },
+    /// Saved state could not be used; the server started fresh (the old text is kept under `<key>.corrupt`).
+    StateRecovered { time: f64, reason: String },
 }
 
 impl Event {
@@ -425,7 +427,8 @@ impl Event {
             | Event::LoadFailed { time, .. }
             | Event::ModelUnloaded { time, .. }
             | Event::SwapStarted { time, .. }
-            | Event::SwapFinished { time, .. } => *time,
+            | Event::SwapFinished { time, .. }
+            | Event::StateRecovered { time, .. } => *time,
         }
     }
 
@@ -437,6 +440,7 @@ impl Event {
             Event::ModelUnloaded { .. } => "model_unloaded",
             Event::SwapStarted { .. } => "swap_started",
             Event::SwapFinished { .. } => "swap_finished",
+            Event::StateRecovered { .. } => "state_recovered",
         }
     }
 }

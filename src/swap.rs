@@ -15,8 +15,9 @@ pub struct Swap {
     pub seconds: f64,
     pub start: f64,
     pub end: f64,
-    /// The response the caller receives when the swap ends.
-    pub response: Response,
+    /// The response the caller receives when the swap ends (none after a restore:
+    /// nobody is waiting for it any more).
+    pub response: Option<Response>,
 }
 
 /// What `queue` tells its caller.
@@ -81,15 +82,30 @@ impl Swaps {
         };
         self.next_ticket += 1;
         self.queue.push_back(Swap {
+            response: Some(response),
             ticket: queued.ticket,
             from,
             to,
             seconds,
             start,
             end: start + seconds * 1000.0,
-            response,
         });
         queued
+    }
+
+    /// The swaps still queued, for saving.
+    pub fn queued(&self) -> impl Iterator<Item = &Swap> {
+        self.queue.iter()
+    }
+
+    /// Rebuilds the queue from saved state; tickets restart past any in use.
+    pub fn restore(current: Option<String>, queue: Vec<Swap>) -> Swaps {
+        let next_ticket = queue.iter().map(|s| s.ticket + 1).max().unwrap_or(0);
+        Swaps {
+            current,
+            queue: queue.into(),
+            next_ticket,
+        }
     }
 
     pub fn next_deadline(&self) -> Option<f64> {

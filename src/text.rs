@@ -20,13 +20,105 @@ pub fn is_capability_tag(tag: &str) -> bool {
     first_ok && tag.len() <= 64 && chars.all(|c| lower_alnum(c) || c == '-')
 }
 
-/// User text as a JSON string literal, cut to [`QUOTE_LIMIT`] characters (an ellipsis marks the cut).
-pub fn quote(text: &str) -> String {
-    let mut cut: String = text.chars().take(QUOTE_LIMIT).collect();
-    if cut.len() < text.len() {
-        cut.push('…');
+/// Characters that must not reach a reason or an error text as themselves:
+/// controls, and the invisible format characters that can reorder or hide
+/// text on screen (bidi overrides and isolates, zero-width characters).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// Text with every unsafe character written as a visible `\uXXXX` escape.
+pub fn neutralize(text: &str) -> String {
+    if !text.chars().any(is_unsafe_char) {
+        return text.to_string();
     }
-    serde_json::to_string(&cut).unwrap_or_else(|_| String::from("\"?\""))
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_unsafe_char(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// User text as a JSON-style string literal, cut to [`QUOTE_LIMIT`] characters
+/// (an ellipsis marks the cut), with unsafe characters escaped.
+pub fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(QUOTE_LIMIT + 8);
+    out.push('"');
+    for (i, c) in text.chars().enumerate() {
+        if i == QUOTE_LIMIT {
+            out.push('…');
+            break;
+        }
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if is_unsafe_char(c) => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// JSON text with each lone UTF-16 surrogate escape (`\ud800` not followed by a
+/// low surrogate, or a stray `\udc00`) replaced by `\ufffd`, as JavaScript's
+/// `JSON.parse` accepts them; `None` if there is none. serde_json rejects them.
+pub fn repair_lone_surrogates(json: &str) -> Option<String> {
+    fn hex4(bytes: &[u8]) -> Option<u32> {
+        let digits = std::str::from_utf8(bytes.get(..4)?).ok()?;
+        u32::from_str_radix(digits, 16).ok()
+    }
+    let bytes = json.as_bytes();
+    let mut out = String::with_capacity(json.len());
+    let mut copied = 0;
+    let mut repaired = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes.get(i) != Some(&b'\\') {
+            i += 1;
+            continue;
+        }
+        if bytes.get(i + 1) != Some(&b'u') {
+            i += 2; // any other escape, including an escaped backslash
+            continue;
+        }
+        let Some(unit) = bytes.get(i + 2..).and_then(hex4) else {
+            i += 2;
+            continue;
+        };
+        let paired_low = bytes.get(i + 6) == Some(&b'\\')
+            && bytes.get(i + 7) == Some(&b'u')
+            && bytes
+                .get(i + 8..)
+                .and_then(hex4)
+                .is_some_and(|low| (0xDC00..=0xDFFF).contains(&low));
+        let lone = match unit {
+            0xD800..=0xDBFF => !paired_low,
+            0xDC00..=0xDFFF => true,
+            _ => false,
+        };
+        if lone {
+            out.push_str(json.get(copied..i)?);
+            out.push_str("\\ufffd");
+            copied = i + 6;
+            repaired = true;
+            i += 6;
+        } else if (0xD800..=0xDBFF).contains(&unit) {
+            i += 12; // a valid pair
+        } else {
+            i += 6;
+        }
+    }
+    if !repaired {
+        return None;
+    }
+    out.push_str(json.get(copied..)?);
+    Some(out)
 }
 
 /// Any JSON value as a quoted excerpt, for reasons that must name a bad value.
@@ -149,6 +241,34 @@ mod tests {
         let q = quote(&long);
         assert_eq!(q.chars().count(), 64 + 3);
         assert_eq!(quote("a\"b"), "\"a\\\"b\"");
+    }
+
+    #[test]
+    fn quotes_escape_what_could_reorder_or_hide_text() {
+        assert_eq!(quote("a\u{202E}b"), "\"a\\u202eb\"");
+        assert_eq!(quote("tab\there"), "\"tab\\u0009here\"");
+        assert_eq!(quote("zero\u{200B}width"), "\"zero\\u200bwidth\"");
+        assert_eq!(neutralize("fine"), "fine");
+        assert_eq!(neutralize("x\u{2066}y"), "x\\u2066y");
+    }
+
+    #[test]
+    fn lone_surrogates_are_repaired() {
+        assert_eq!(
+            repair_lone_surrogates(r#"{"a":"\ud800x"}"#).as_deref(),
+            Some(r#"{"a":"\ufffdx"}"#)
+        );
+        assert_eq!(
+            repair_lone_surrogates(r#"{"a":"\udc00"}"#).as_deref(),
+            Some(r#"{"a":"\ufffd"}"#)
+        );
+        assert_eq!(repair_lone_surrogates(r#"{"a":"\ud83d\ude00"}"#), None);
+        assert_eq!(repair_lone_surrogates(r#"{"a":"\\ud800"}"#), None); // an escaped backslash, not an escape
+        assert_eq!(
+            repair_lone_surrogates(r#"{"a":"\ud800\ud800"}"#).as_deref(),
+            Some(r#"{"a":"\ufffd\ufffd"}"#)
+        );
+        assert_eq!(repair_lone_surrogates(r#"{"a":"\u12"}"#), None);
     }
 
     #[test]

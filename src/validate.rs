@@ -44,7 +44,7 @@ fn fault(code: ErrorCode, reason: impl Into<String>) -> ApiError {
 
 /// Parses request text. Text that is not JSON is `malformed_json`.
 pub fn parse_text(text: &str) -> Result<Request, Rejection> {
-    match serde_json::from_str::<Value>(text) {
+    match parse_json(text) {
         Ok(value) => parse_value(&value),
         Err(e) => Err(Rejection {
             request_id: None,
@@ -54,6 +54,18 @@ pub fn parse_text(text: &str) -> Result<Request, Rejection> {
             ),
         }),
     }
+}
+
+/// JSON text to a value, as `JSON.parse` reads it: a lone surrogate escape
+/// (which serde_json refuses) becomes U+FFFD. Nesting deeper than 128 levels
+/// is refused.
+pub fn parse_json(text: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str::<Value>(text).or_else(|e| {
+        match crate::text::repair_lone_surrogates(text) {
+            Some(repaired) => serde_json::from_str::<Value>(&repaired),
+            None => Err(e),
+        }
+    })
 }
 
 /// Validates a parsed request.
@@ -432,7 +444,9 @@ fn parse_simulate(value: &Value) -> Result<SimulatedFailure, ApiError> {
     };
     let error = match obj.get("error") {
         None => String::from("simulated failure"),
-        Some(Value::String(s)) => s.chars().take(MAX_SIMULATED_ERROR).collect(),
+        Some(Value::String(s)) => {
+            crate::text::neutralize(&s.chars().take(MAX_SIMULATED_ERROR).collect::<String>())
+        }
         Some(other) => {
             return Err(fault(
                 ErrorCode::InvalidConfig,

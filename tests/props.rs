@@ -4,7 +4,6 @@
 
 mod common;
 use common::Harness;
-use model_hotload::model::Tier;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
@@ -148,42 +147,10 @@ impl Model {
     }
 
     fn check(&mut self, after_advance: bool) -> Result<(), TestCaseError> {
-        let engine = &self.h.engine;
-        let now = self.h.now;
-        // Capacity: resident + reserved never exceeds a tier's total.
-        for tier in Tier::ALL {
-            let u = engine.usage(tier);
-            prop_assert!(
-                u.resident + u.reserved <= u.total + 1e-9,
-                "{:?} over capacity: {:?}",
-                tier,
-                u
-            );
+        if let Err(broken) = self.h.engine.check_invariants(self.h.now, after_advance) {
+            return Err(TestCaseError::fail(broken));
         }
-        // Names are unique across the library and active loads.
-        let mut names: HashSet<&str> = engine.library().keys().map(String::as_str).collect();
-        for job in engine.jobs().filter(|j| j.is_loading()) {
-            prop_assert!(
-                names.insert(job.model_name.as_str()),
-                "{} is both listed and loading",
-                job.model_name
-            );
-            // Every job ends by its deadline.
-            if after_advance {
-                prop_assert!(
-                    job.deadline() > now,
-                    "{} still loading past its deadline",
-                    job.id
-                );
-            } else {
-                prop_assert!(
-                    job.deadline() >= now,
-                    "{} still loading past its deadline",
-                    job.id
-                );
-            }
-        }
-        // Progress stays in [0, 1] and never goes down.
+        // Progress never goes down.
         let jobs = self.h.send(json!({"list_jobs": true}));
         let mut loading = 0;
         for j in jobs["jobs"].as_array().into_iter().flatten() {

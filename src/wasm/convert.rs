@@ -50,7 +50,7 @@ fn read_json(value: &JsValue) -> Result<Value, String> {
         )
     })?;
     let text = text.as_string().unwrap_or_default();
-    serde_json::from_str(&text)
+    crate::validate::parse_json(&text)
         .map_err(|e| format!("The request object could not be read as JSON: {e}."))
 }
 
