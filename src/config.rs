@@ -32,6 +32,8 @@ pub struct ServerConfig {
     pub time_scale: f64,
     pub capacity: Capacity,
     pub catalog: Vec<(String, ModelSpec)>,
+    /// A storage key: save state after every change and restore it on construction.
+    pub persist: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -45,18 +47,23 @@ impl Default for ServerConfig {
                 swap_gb: 32.0,
             },
             catalog: default_catalog(),
+            persist: None,
         }
     }
 }
 
-const KEYS: [&str; 6] = [
+const KEYS: [&str; 8] = [
     "clock",
     "startTime",
     "timeScale",
     "ramGb",
     "swapGb",
     "catalog",
+    "persist",
+    "storage",
 ];
+/// Longest storage key accepted.
+pub const MAX_KEY_LENGTH: usize = 256;
 
 fn bad(reason: impl Into<String>) -> ConfigError {
     ConfigError(reason.into())
@@ -140,6 +147,17 @@ pub fn parse_options(value: &Value) -> Result<ServerConfig, ConfigError> {
             }
         }
     }
+    config.persist = match obj.get("persist") {
+        None => None,
+        Some(Value::String(key)) if !key.is_empty() && key.chars().count() <= MAX_KEY_LENGTH => {
+            Some(key.clone())
+        }
+        Some(_) => {
+            return Err(bad(format!(
+                "persist must be a storage key: a string of 1 to {MAX_KEY_LENGTH} characters."
+            )))
+        }
+    };
     config.catalog = match obj.get("catalog") {
         None => default_catalog(),
         Some(v) if v == "default" => default_catalog(),

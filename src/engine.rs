@@ -14,7 +14,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::loader::{Ended, Job, Loader};
 use crate::metrics::Metrics;
 use crate::model::{ModelSpec, Tier};
-use crate::persist::{Snapshot, SwapRecord, FORMAT, VERSION};
+use crate::persist::{Snapshot, SwapRecord};
 use crate::protocol::{
     Body, Cancelled, Command, Event, HotLoad, HotLoadStarted, JobList, ModelList, Priority,
     Request, Response, Selected, Selection, Started, Success, SystemStatus, Unloaded,
@@ -118,8 +118,6 @@ impl Engine {
     pub fn snapshot(&self, now: f64) -> Snapshot {
         let (retained_finished, pruned_hashes, spent_ids) = self.loader.history().parts();
         Snapshot {
-            format: FORMAT.to_string(),
-            version: VERSION,
             saved_at: now,
             library: self
                 .library
@@ -296,8 +294,11 @@ impl Engine {
             let u = self.usage(tier);
             if u.resident + u.reserved > u.total + 1e-9 {
                 return Err(format!(
-                    "{} holds more than its capacity: {u:?}",
-                    tier.as_str()
+                    "{} holds more than its capacity: {} resident + {} reserved of {} GB",
+                    tier.as_str(),
+                    num(u.resident),
+                    num(u.reserved),
+                    num(u.total)
                 ));
             }
         }

@@ -15,8 +15,7 @@ const PREPARED_PROGRESS: f64 = 0.7;
 const LOADED_PROGRESS: f64 = 0.9;
 
 /// How a job ended.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Loading,
     Succeeded {
@@ -30,7 +29,7 @@ pub enum Outcome {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Job {
     pub id: String,
     pub model_name: String,
@@ -92,7 +91,7 @@ impl Job {
     /// When the job ends: at its simulated failure point, or when loaded.
     pub fn deadline(&self) -> f64 {
         match &self.fail {
-            None => self.start + self.total_ms(),
+            None => self.start + tidy(self.total_ms()),
             Some(f) => self.time_for_progress(f.at_progress),
         }
     }

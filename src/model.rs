@@ -61,7 +61,7 @@ pub const MAX_MODEL_GB: f64 = 7.0;
 pub const PREPARE_SECONDS_PER_GB: f64 = 1.4;
 
 /// A validated model: what the library holds and what `list_models` shows.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct ModelSpec {
     pub size_gb: f64,

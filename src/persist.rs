@@ -2,21 +2,23 @@
 //! library, jobs, current model and queued swaps, metrics and id history, as
 //! JSON. Restoring refuses anything unreadable, from another format or
 //! version, or inconsistent; the caller then starts fresh.
+//!
+//! Encoded by hand through `serde_json::Value`, whose parser and printer the
+//! binary has anyway: derived (de)serializers for these types cost 46 KiB.
 
 use crate::history::History;
-use crate::loader::Job;
+use crate::loader::{Job, Outcome};
 use crate::metrics::Metrics;
-use crate::model::ModelSpec;
-use serde::{Deserialize, Serialize};
+use crate::model::{ModelSpec, Tier};
+use crate::protocol::SimulatedFailure;
+use serde_json::{json, Map, Value};
 
 /// Identifies the saved text; bump [`VERSION`] on any incompatible change.
 pub const FORMAT: &str = "model-hotload/state";
 pub const VERSION: u32 = 1;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
-    pub format: String,
-    pub version: u32,
     /// The server clock (ms) when saved.
     pub saved_at: f64,
     pub library: Vec<(String, ModelSpec)>,
@@ -30,7 +32,7 @@ pub struct Snapshot {
     pub spent_ids: Vec<(u64, u64)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SwapRecord {
     pub ticket: u64,
     pub from: String,
@@ -40,28 +42,257 @@ pub struct SwapRecord {
     pub end: f64,
 }
 
+/// Reading helpers: every fault becomes a reason, never a panic.
+pub(crate) struct Fields<'a>(&'a Map<String, Value>, &'a str);
+
+impl<'a> Fields<'a> {
+    pub(crate) fn of(value: &'a Value, what: &'a str) -> Result<Fields<'a>, String> {
+        value
+            .as_object()
+            .map(|m| Fields(m, what))
+            .ok_or_else(|| format!("{what} is not an object"))
+    }
+    fn get(&self, key: &str) -> Result<&'a Value, String> {
+        self.0
+            .get(key)
+            .ok_or_else(|| format!("{} has no {key}", self.1))
+    }
+    pub(crate) fn f64(&self, key: &str) -> Result<f64, String> {
+        self.get(key)?
+            .as_f64()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| format!("{}.{key} is not a number", self.1))
+    }
+    pub(crate) fn u64(&self, key: &str) -> Result<u64, String> {
+        self.get(key)?
+            .as_u64()
+            .ok_or_else(|| format!("{}.{key} is not a count", self.1))
+    }
+    fn str(&self, key: &str) -> Result<String, String> {
+        self.get(key)?
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("{}.{key} is not text", self.1))
+    }
+    fn opt_str(&self, key: &str) -> Result<Option<String>, String> {
+        match self.get(key)? {
+            Value::Null => Ok(None),
+            v => v
+                .as_str()
+                .map(|s| Some(s.to_owned()))
+                .ok_or_else(|| format!("{}.{key} is not text", self.1)),
+        }
+    }
+    fn bool(&self, key: &str) -> Result<bool, String> {
+        self.get(key)?
+            .as_bool()
+            .ok_or_else(|| format!("{}.{key} is not true or false", self.1))
+    }
+    pub(crate) fn list(&self, key: &str) -> Result<&'a Vec<Value>, String> {
+        self.get(key)?
+            .as_array()
+            .ok_or_else(|| format!("{}.{key} is not a list", self.1))
+    }
+    pub(crate) fn value(&self, key: &str) -> Result<&'a Value, String> {
+        self.get(key)
+    }
+}
+
+fn spec_to_value(spec: &ModelSpec) -> Value {
+    json!({"size_gb": spec.size_gb, "tier": spec.tier.as_str(), "capabilities": spec.capabilities})
+}
+
+fn spec_from_value(value: &Value) -> Result<ModelSpec, String> {
+    let f = Fields::of(value, "a model")?;
+    let tier = Tier::parse(&f.str("tier")?).ok_or("a model has an unknown tier")?;
+    let capabilities = f
+        .list("capabilities")?
+        .iter()
+        .map(|c| {
+            c.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| String::from("a capability is not text"))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(ModelSpec {
+        size_gb: f.f64("size_gb")?,
+        tier,
+        capabilities,
+    })
+}
+
+fn job_to_value(job: &Job) -> Value {
+    let outcome = match &job.outcome {
+        Outcome::Loading => json!({"state": "loading"}),
+        Outcome::Succeeded { end } => json!({"state": "succeeded", "end": end}),
+        Outcome::Failed {
+            end,
+            progress,
+            error,
+            cancelled,
+        } => {
+            json!({"state": "failed", "end": end, "progress": progress, "error": error, "cancelled": cancelled})
+        }
+    };
+    let fail = job
+        .fail
+        .as_ref()
+        .map(|f| json!({"at_progress": f.at_progress, "error": f.error}));
+    json!({"id": job.id, "model_name": job.model_name, "spec": spec_to_value(&job.spec), "start": job.start,
+           "fail": fail, "outcome": outcome})
+}
+
+fn job_from_value(value: &Value) -> Result<Job, String> {
+    let f = Fields::of(value, "a job")?;
+    let fail = match f.value("fail")? {
+        Value::Null => None,
+        v => {
+            let s = Fields::of(v, "a job's failure")?;
+            Some(SimulatedFailure {
+                at_progress: s.f64("at_progress")?,
+                error: s.str("error")?,
+            })
+        }
+    };
+    let o = Fields::of(f.value("outcome")?, "a job's outcome")?;
+    let outcome = match o.str("state")?.as_str() {
+        "loading" => Outcome::Loading,
+        "succeeded" => Outcome::Succeeded { end: o.f64("end")? },
+        "failed" => Outcome::Failed {
+            end: o.f64("end")?,
+            progress: o.f64("progress")?,
+            error: o.str("error")?,
+            cancelled: o.bool("cancelled")?,
+        },
+        other => return Err(format!("a job has an unknown state {other:?}")),
+    };
+    let mut job = Job::new(
+        f.str("id")?,
+        f.str("model_name")?,
+        spec_from_value(f.value("spec")?)?,
+        fail,
+        f.f64("start")?,
+    );
+    job.outcome = outcome;
+    Ok(job)
+}
+
+fn strings(list: &[Value], what: &str) -> Result<Vec<String>, String> {
+    list.iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("{what} holds something other than text"))
+        })
+        .collect()
+}
+
 impl Snapshot {
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let library: Vec<Value> = self
+            .library
+            .iter()
+            .map(|(name, spec)| json!([name, spec_to_value(spec)]))
+            .collect();
+        let swaps: Vec<Value> = self
+            .swaps
+            .iter()
+            .map(|s| json!({"ticket": s.ticket, "from": s.from, "to": s.to, "seconds": s.seconds, "start": s.start, "end": s.end}))
+            .collect();
+        let spent: Vec<Value> = self
+            .spent_ids
+            .iter()
+            .map(|(hash, until)| json!([hash, until]))
+            .collect();
+        json!({
+            "format": FORMAT, "version": VERSION, "saved_at": self.saved_at,
+            "library": library,
+            "jobs": self.jobs.iter().map(job_to_value).collect::<Vec<_>>(),
+            "current_model": self.current_model, "swaps": swaps,
+            "metrics": self.metrics.to_value(),
+            "retained_finished": self.retained_finished, "pruned_hashes": self.pruned_hashes, "spent_ids": spent,
+        })
+        .to_string()
     }
 
     /// Reads saved text; the error says why it cannot be used.
     pub fn from_json(text: &str) -> Result<Snapshot, String> {
-        #[derive(Deserialize)]
-        struct Header {
-            format: Option<String>,
-            version: Option<u32>,
-        }
-        let header: Header = serde_json::from_str(text)
+        let value: Value = serde_json::from_str(text)
             .map_err(|e| format!("the saved state is unreadable ({e})"))?;
-        if header.format.as_deref() != Some(FORMAT) || header.version != Some(VERSION) {
+        let format = value.get("format").and_then(Value::as_str);
+        let version = value.get("version").and_then(Value::as_u64);
+        if format != Some(FORMAT) || version != Some(u64::from(VERSION)) {
             return Err(format!(
-                "the saved state is from an incompatible version (format {:?}, version {:?}; this is {FORMAT} version {VERSION})",
-                header.format.unwrap_or_default(),
-                header.version.unwrap_or_default()
+                "the saved state is from an incompatible version (format {}, version {}; this is {FORMAT} version {VERSION})",
+                format.unwrap_or("none"),
+                version.map_or_else(|| String::from("none"), |v| v.to_string())
             ));
         }
-        serde_json::from_str(text).map_err(|e| format!("the saved state is unreadable ({e})"))
+        Snapshot::read(&value).map_err(|why| format!("the saved state is unreadable ({why})"))
+    }
+
+    fn read(value: &Value) -> Result<Snapshot, String> {
+        let f = Fields::of(value, "the state")?;
+        let library = f
+            .list("library")?
+            .iter()
+            .map(|entry| match entry.as_array().map(Vec::as_slice) {
+                Some([name, spec]) => Ok((
+                    name.as_str().ok_or("a model name is not text")?.to_owned(),
+                    spec_from_value(spec)?,
+                )),
+                _ => Err(String::from("a library entry is not [name, model]")),
+            })
+            .collect::<Result<_, String>>()?;
+        let swaps = f
+            .list("swaps")?
+            .iter()
+            .map(|v| {
+                let s = Fields::of(v, "a swap")?;
+                Ok(SwapRecord {
+                    ticket: s.u64("ticket")?,
+                    from: s.str("from")?,
+                    to: s.str("to")?,
+                    seconds: s.f64("seconds")?,
+                    start: s.f64("start")?,
+                    end: s.f64("end")?,
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        let pruned_hashes = f
+            .list("pruned_hashes")?
+            .iter()
+            .map(|v| {
+                v.as_u64()
+                    .ok_or_else(|| String::from("a pruned hash is not a count"))
+            })
+            .collect::<Result<_, _>>()?;
+        let spent_ids = f
+            .list("spent_ids")?
+            .iter()
+            .map(|v| match v.as_array().map(Vec::as_slice) {
+                Some([hash, until]) => hash
+                    .as_u64()
+                    .zip(until.as_u64())
+                    .ok_or_else(|| String::from("a spent id is not two counts")),
+                _ => Err(String::from("a spent id is not [hash, second]")),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Snapshot {
+            saved_at: f.f64("saved_at")?,
+            library,
+            jobs: f
+                .list("jobs")?
+                .iter()
+                .map(job_from_value)
+                .collect::<Result<_, _>>()?,
+            current_model: f.opt_str("current_model")?,
+            swaps,
+            metrics: Metrics::from_value(f.value("metrics")?)?,
+            retained_finished: strings(f.list("retained_finished")?, "retained_finished")?,
+            pruned_hashes,
+            spent_ids,
+        })
     }
 
     pub fn history(&self) -> History {

@@ -57,7 +57,7 @@ pub struct HotLoad {
 }
 
 /// `simulate`: fail the job when its progress reaches `at_progress`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SimulatedFailure {
     pub at_progress: f64,
     pub error: String,

@@ -161,6 +161,21 @@ pub struct ServerOptions {
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub catalog: Option<Catalog>,
+    /// A storage key: the server saves its state there after every change and
+    /// restores it when constructed with the same key.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub persist: Option<String>,
+    /// Where `persist` saves (default: `localStorage`, which Node does not have).
+    #[serde(default)]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(
+            optional,
+            type = "{ getItem(key: string): string | null; setItem(key: string, value: string): void }"
+        )
+    )]
+    pub storage: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]

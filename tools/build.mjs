@@ -3,7 +3,7 @@
 // target, npm's wasm-opt on each .wasm, a size check against the budget, the
 // package.json that ties the targets together, and a copy for the playground.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -35,6 +35,7 @@ for (const target of manifest.target) {
     console.log(`wasm-opt ${target.name}: ${kib(before)} KiB -> ${kib(statSync(wasm).size)} KiB`);
   }
   rmSync(join(dir, ".gitignore"), { force: true });
+  appendFileSync(join(dir, `${NAME}.js`), readFileSync(join(root, "tools/package/freed-guard.js"), "utf8"));
   sizes.push({ target: target.name, wasm: gz(wasm), js: gz(join(dir, `${NAME}.js`)), raw: statSync(wasm).size });
 }
 

@@ -32,7 +32,29 @@ pub fn read_options(options: &JsValue) -> Result<Value, String> {
     if options.is_undefined() || options.is_null() {
         return Ok(Value::Null);
     }
-    read_json(options).map_err(|why| format!("invalid ServerOptions: {why}"))
+    let options =
+        without_storage(options).map_err(|why| format!("invalid ServerOptions: {why}"))?;
+    read_json(&options).map_err(|why| format!("invalid ServerOptions: {why}"))
+}
+
+/// A shallow copy of the options without `storage`, which holds functions and
+/// (for `localStorage`) every saved entry: it is read separately, never as JSON.
+fn without_storage(options: &JsValue) -> Result<JsValue, String> {
+    if !options.is_object() || js_sys::Array::is_array(options) {
+        return Ok(options.clone());
+    }
+    let unreadable = |e: JsValue| format!("the options could not be read ({})", error_text(&e));
+    let copy = js_sys::Object::new();
+    for key in js_sys::Reflect::own_keys(options)
+        .map_err(unreadable)?
+        .iter()
+    {
+        if key.as_string().is_some_and(|k| k != "storage") {
+            let value = js_sys::Reflect::get(options, &key).map_err(unreadable)?;
+            js_sys::Reflect::set(&copy, &key, &value).map_err(unreadable)?;
+        }
+    }
+    Ok(copy.into())
 }
 
 fn read_json(value: &JsValue) -> Result<Value, String> {
@@ -54,14 +76,15 @@ fn read_json(value: &JsValue) -> Result<Value, String> {
         .map_err(|e| format!("The request object could not be read as JSON: {e}."))
 }
 
-/// The message of a thrown JS value.
+/// The message of a thrown JS value, fit for a reason: its first line,
+/// unsafe characters escaped, at most 160 characters.
 pub fn error_text(error: &JsValue) -> String {
-    if let Some(e) = error.dyn_ref::<js_sys::Error>() {
-        return String::from(e.message());
-    }
-    error
-        .as_string()
-        .unwrap_or_else(|| String::from("unknown error"))
+    let message = match error.dyn_ref::<js_sys::Error>() {
+        Some(e) => String::from(e.message()),
+        None => error.as_string().unwrap_or_else(|| String::from("unknown error")),
+    };
+    let first_line: String = message.lines().next().unwrap_or_default().chars().take(160).collect();
+    crate::text::neutralize(first_line.trim_end_matches('.'))
 }
 
 /// Any serializable value as a plain JS object.

@@ -1,13 +1,16 @@
 //! Drives one engine from JavaScript: the clock, the one JS timer armed for the
-//! engine's next deadline, and delivery of events and swap responses.
+//! engine's next deadline, delivery of events and swap responses, and saving
+//! state when it changed.
 //!
 //! Rule: no JS code (listeners, resolvers, getters) ever runs while the state
 //! is borrowed, so a listener may call back into its server.
 
 use super::convert::{read_request, to_js, Input};
+use super::storage::Storage;
 use crate::config::{ClockKind, ServerConfig, MAX_TIME_MS, MAX_TIME_SCALE, MIN_TIME_SCALE};
 use crate::engine::{Engine, Reply};
-use crate::protocol::Response;
+use crate::persist::Snapshot;
+use crate::protocol::{Event, Response};
 use crate::swap::Ticket;
 use crate::text::num;
 use gloo_timers::callback::Timeout;
@@ -31,6 +34,14 @@ enum Clock {
 }
 
 impl Clock {
+    /// After a restore: the simulated clock never goes back before `saved_at`.
+    fn resume_from(&mut self, saved_at: f64) {
+        match self {
+            Clock::Manual { now } => *now = now.max(saved_at),
+            Clock::Real { epoch, .. } => *epoch = epoch.max(saved_at),
+        }
+    }
+
     fn now(&self) -> f64 {
         match self {
             Clock::Manual { now } => *now,
@@ -48,6 +59,13 @@ struct Armed {
     _timeout: Timeout,
 }
 
+struct Persistence {
+    key: String,
+    storage: Storage,
+    /// The engine revision and the clock last saved (`None`: save at the next chance).
+    saved: Option<(u64, f64)>,
+}
+
 struct State {
     engine: Engine,
     clock: Clock,
@@ -55,6 +73,9 @@ struct State {
     listeners: Vec<(u64, Function)>,
     next_listener: u64,
     waiting: HashMap<Ticket, Function>,
+    persistence: Option<Persistence>,
+    /// `state_recovered`, held until the first listener subscribes.
+    notice: Option<Event>,
 }
 
 /// A server's state, shared by its JS handle, its timer and its unsubscribe functions.
@@ -66,8 +87,10 @@ pub struct Driver(Rc<RefCell<State>>);
 const BUSY: &str = "model-hotload: the server is busy";
 
 impl Driver {
-    pub fn new(config: &ServerConfig) -> Driver {
-        let clock = match config.clock {
+    /// A server on `config`; with `persist`, restored from `storage` when
+    /// the saved state is usable, else fresh with a `state_recovered` notice.
+    pub fn new(config: &ServerConfig, storage: Option<Storage>) -> Driver {
+        let mut clock = match config.clock {
             ClockKind::Manual => Clock::Manual {
                 now: config.start_time,
             },
@@ -77,14 +100,58 @@ impl Driver {
                 scale: config.time_scale,
             },
         };
-        Driver(Rc::new(RefCell::new(State {
-            engine: Engine::new(config, Box::new(performance_now)),
+        let mut engine = Engine::new(config, Box::new(performance_now));
+        let mut notice = None;
+        let persistence = match (&config.persist, storage) {
+            (Some(key), Some(storage)) => {
+                match storage.get(key) {
+                    Ok(None) => {}
+                    Ok(Some(text)) => {
+                        let restored = Snapshot::from_json(&text).and_then(|snapshot| {
+                            let saved_at = snapshot.saved_at;
+                            Engine::restore(config, snapshot, Box::new(performance_now))
+                                .map(|e| (e, saved_at))
+                        });
+                        match restored {
+                            Ok((saved, saved_at)) => {
+                                engine = saved;
+                                clock.resume_from(saved_at);
+                            }
+                            Err(reason) => {
+                                // Keep the unusable text for inspection; start fresh.
+                                let _ = storage.set(&format!("{key}.corrupt"), &text);
+                                notice = Some(reason);
+                            }
+                        }
+                    }
+                    Err(reason) => {
+                        notice = Some(format!("the saved state could not be read ({reason})"))
+                    }
+                }
+                Some(Persistence {
+                    key: key.clone(),
+                    storage,
+                    saved: None,
+                })
+            }
+            _ => None,
+        };
+        // Loads whose deadline passed while nobody ran the server end now, at their own deadlines.
+        let now = clock.now();
+        engine.handle_timeout(now);
+        let _ = (engine.take_events(), engine.take_completions()); // nobody listens yet
+        let driver = Driver(Rc::new(RefCell::new(State {
+            engine,
             clock,
             timer: None,
             listeners: Vec::new(),
             next_listener: 0,
             waiting: HashMap::new(),
-        })))
+            persistence,
+            notice: notice.map(|reason| Event::StateRecovered { time: now, reason }),
+        })));
+        driver.settle();
+        driver
     }
 
     pub fn now(&self) -> Result<f64, JsError> {
@@ -174,6 +241,8 @@ impl Driver {
             // Listeners see the clock at this deadline, and may add requests.
             self.settle();
         }
+        // Save the new time (a manual clock's time is state).
+        self.settle();
         Ok(())
     }
 
@@ -210,13 +279,16 @@ impl Driver {
     }
 
     pub fn subscribe(&self, listener: Function) -> Result<Function, JsError> {
-        let id = {
+        let (id, notice) = {
             let mut state = self.0.try_borrow_mut().map_err(|_| JsError::new(BUSY))?;
             let id = state.next_listener;
             state.next_listener += 1;
-            state.listeners.push((id, listener));
-            id
+            state.listeners.push((id, listener.clone()));
+            (id, state.notice.take())
         };
+        if let Some(event) = notice {
+            let _ = listener.call1(&JsValue::UNDEFINED, &to_js(&event));
+        }
         let weak: Weak<RefCell<State>> = Rc::downgrade(&self.0);
         let unsubscribe = Closure::<dyn FnMut()>::new(move || {
             if let Some(state) = weak.upgrade() {
@@ -231,7 +303,7 @@ impl Driver {
     /// Re-arms the timer, then delivers events and finished swaps — the JS
     /// calls happen after the borrow ends.
     fn settle(&self) {
-        let (events, completions, listeners) = {
+        let (events, completions, listeners, save) = {
             let Ok(mut state) = self.0.try_borrow_mut() else {
                 return;
             };
@@ -250,8 +322,18 @@ impl Driver {
             } else {
                 state.listeners.iter().map(|(_, f)| f.clone()).collect()
             };
-            (events, completions, listeners)
+            (
+                events,
+                completions,
+                listeners,
+                Self::snapshot_if_changed(&mut state),
+            )
         };
+        if let Some(save) = save {
+            // A full or throwing storage must not break the server: the state is
+            // saved again at the next change.
+            let _ = save();
+        }
         for event in &events {
             let object = to_js(event);
             for listener in &listeners {
@@ -262,6 +344,29 @@ impl Driver {
         for (resolve, response) in completions {
             let _ = resolve.call1(&JsValue::UNDEFINED, &to_js(&response));
         }
+    }
+
+    /// The save to make, if the state changed since the last one. The
+    /// snapshot is taken now; `setItem` runs later, outside the borrow.
+    fn snapshot_if_changed(state: &mut State) -> Option<impl FnOnce() -> Result<(), String>> {
+        let revision = state.engine.revision();
+        let now = state.clock.now();
+        let manual = matches!(state.clock, Clock::Manual { .. });
+        let text = match &state.persistence {
+            // A manual clock's time is state too; a real clock's is not.
+            Some(p)
+                if p.saved
+                    .is_none_or(|(r, t)| r != revision || (manual && t != now)) =>
+            {
+                state.engine.snapshot(now).to_json()
+            }
+            _ => return None,
+        };
+        let persistence = state.persistence.as_mut()?;
+        persistence.saved = Some((revision, now));
+        let key = persistence.key.clone();
+        let storage = persistence.storage.clone();
+        Some(move || storage.set(&key, &text))
     }
 
     /// Keeps exactly one JS timer armed for the engine's next deadline (real

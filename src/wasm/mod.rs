@@ -4,12 +4,14 @@
 
 mod convert;
 mod driver;
+mod storage;
 
 use crate::config::{parse_options, ServerConfig};
 use convert::read_options;
 use driver::Driver;
 use js_sys::{Function, Promise};
 use std::cell::RefCell;
+use storage::Storage;
 use wasm_bindgen::prelude::*;
 
 // The TypeScript surface of the exports below. The data types it names
@@ -42,6 +44,9 @@ export type Reply<R = Request> = (ResponseFor<R> | ErrorBody) & { request_id?: R
  */
 export function handleRequest<R extends Request>(request: R): Promise<Reply<R>>;
 export function handleRequest(request: string): Promise<Reply>;
+
+/** Diagnostics: the size of the module's WebAssembly memory in bytes (it grows, never shrinks). */
+export function wasmMemoryBytes(): number;
 
 /** A simulated model server with its own clock, library, jobs and listeners. */
 export class Server {
@@ -82,10 +87,20 @@ thread_local! {
 pub fn handle_request(request: JsValue) -> Promise {
     let driver = DEFAULT_SERVER.with(|cell| {
         cell.borrow_mut()
-            .get_or_insert_with(|| Driver::new(&ServerConfig::default()))
+            .get_or_insert_with(|| Driver::new(&ServerConfig::default(), None))
             .clone()
     });
     driver.handle_request(&request)
+}
+
+/// The size of the module's WebAssembly memory in bytes, for diagnostics and
+/// benchmarks (linear memory grows in 64 KiB pages and never shrinks).
+#[wasm_bindgen(js_name = wasmMemoryBytes, skip_typescript)]
+pub fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| m.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length())
+        .map_or(0.0, f64::from)
 }
 
 /// A simulated model server with its own clock, library, jobs and listeners.
@@ -109,8 +124,17 @@ impl Server {
     pub fn new(options: JsValue) -> Result<Server, JsError> {
         let value = read_options(&options).map_err(|why| JsError::new(&why))?;
         let config = parse_options(&value).map_err(|e| JsError::new(&e.to_string()))?;
+        let storage = match config.persist {
+            Some(_) => Some(Storage::resolve(&options).map_err(|why| JsError::new(&why))?),
+            None if js_sys::Reflect::get(&options, &"storage".into())
+                .is_ok_and(|v| !v.is_undefined()) =>
+            {
+                return Err(JsError::new("invalid ServerOptions: storage is used only with persist: add persist: \"<key>\"."));
+            }
+            None => None,
+        };
         Ok(Server {
-            driver: Driver::new(&config),
+            driver: Driver::new(&config, storage),
         })
     }
 

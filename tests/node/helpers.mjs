@@ -32,3 +32,11 @@ export async function countTimers(fn) {
 }
 
 export const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+export const { wasmMemoryBytes } = require("../../pkg/node/model_hotload.js");
+
+/** A `{getItem, setItem}` storage over a Map, as Node persists. */
+export function memoryStorage() {
+  const map = new Map();
+  return { map, getItem: (k) => (map.has(k) ? map.get(k) : null), setItem: (k, v) => map.set(k, String(v)) };
+}

@@ -26,6 +26,9 @@ export type Reply<R = Request> = (ResponseFor<R> | ErrorBody) & { request_id?: R
 export function handleRequest<R extends Request>(request: R): Promise<Reply<R>>;
 export function handleRequest(request: string): Promise<Reply>;
 
+/** Diagnostics: the size of the module's WebAssembly memory in bytes (it grows, never shrinks). */
+export function wasmMemoryBytes(): number;
+
 /** A simulated model server with its own clock, library, jobs and listeners. */
 export class Server {
     /** Throws an `Error` with a clear message for invalid options. */
@@ -130,6 +133,15 @@ export interface ServerOptions {
      * The models the server starts with (default: the six-model catalog).
      */
     catalog?: Catalog;
+    /**
+     * A storage key: the server saves its state there after every change and
+     * restores it when constructed with the same key.
+     */
+    persist?: string;
+    /**
+     * Where `persist` saves (default: `localStorage`, which Node does not have).
+     */
+    storage?: { getItem(key: string): string | null; setItem(key: string, value: string): void };
 }
 
 /**
@@ -166,7 +178,7 @@ export type ErrorCode = "malformed_json" | "invalid_request" | "ambiguous_reques
  * What `subscribe` listeners receive. `time` is the server clock in ms at
  * which the event happened (a job's end is stamped with its deadline).
  */
-export type ServerEvent = { type: "load_started"; time: number; job_id: string; model_name: string; estimated_seconds: number } | { type: "load_succeeded"; time: number; job_id: string; model_name: string; load_time_s: number } | { type: "load_failed"; time: number; job_id: string; model_name: string; error: string; cancelled: boolean; progress: number } | { type: "model_unloaded"; time: number; model_name: string; freed_gb: number } | { type: "swap_started"; time: number; from: string; to: string; swap_time: number } | { type: "swap_finished"; time: number; from: string; to: string; swap_time: number };
+export type ServerEvent = { type: "load_started"; time: number; job_id: string; model_name: string; estimated_seconds: number } | { type: "load_succeeded"; time: number; job_id: string; model_name: string; load_time_s: number } | { type: "load_failed"; time: number; job_id: string; model_name: string; error: string; cancelled: boolean; progress: number } | { type: "model_unloaded"; time: number; model_name: string; freed_gb: number } | { type: "swap_started"; time: number; from: string; to: string; swap_time: number } | { type: "swap_finished"; time: number; from: string; to: string; swap_time: number } | { type: "state_recovered"; time: number; reason: string };
 
 /**
  * Where a model is resident. `storage` is not a tier: it is rejected for safety.

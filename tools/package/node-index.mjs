@@ -3,7 +3,7 @@
 // to do, so that `await init()` written for browsers also runs in Node.
 import wasm from "./model_hotload.js";
 
-export const { Server, handleRequest } = wasm;
+export const { Server, handleRequest, wasmMemoryBytes } = wasm;
 
 /** Node needs no initialisation: the module is ready on import. */
 export default async function init() {}
