@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup build playground test test-native test-clippy test-browser test-node test-e2e test-package update-types clean
+.PHONY: setup build playground test test-native test-clippy test-browser test-node test-e2e test-package test-fuzz fuzz update-types clean
 
 ## Install what is missing (idempotent): wasm32 target, wasm-bindgen-cli, wasm-pack, chromium, npm tooling.
 setup:
@@ -17,7 +17,7 @@ playground: build
 	node tools/serve.mjs
 
 ## Every test layer.
-test: setup test-clippy test-native build test-node test-package test-e2e test-browser
+test: setup test-clippy test-native test-fuzz build test-node test-package test-e2e test-browser
 	@echo "make test: all layers passed"
 
 test-clippy:
@@ -40,6 +40,18 @@ update-types: build
 
 test-e2e:
 	node --test tests/e2e/
+
+## A short smoke of each fuzz target (new inputs go to a temporary folder, not the committed corpus).
+FUZZ_SECONDS ?= 25
+test-fuzz:
+	cd fuzz && for t in request_text sequences; do \
+	  out=$$(mktemp -d) && cargo +nightly fuzz run $$t $$out corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) -seed=1 2>&1 | grep -E '^Done|^==|panicked|SUMMARY|Test unit' ; \
+	  status=$${PIPESTATUS[0]}; rm -rf $$out; [ $$status -eq 0 ] || exit $$status; \
+	done
+
+## A long fuzzing run of each target: make fuzz FUZZ_SECONDS=600
+fuzz: FUZZ_SECONDS = 600
+fuzz: test-fuzz
 
 test-browser:
 	wasm-pack test --headless --chrome -- --test web

@@ -64,11 +64,14 @@ impl Metrics {
 
     /// The saved form (see `persist`).
     pub fn to_value(&self) -> serde_json::Value {
+        use crate::persist::bits;
+        let recent: Vec<serde_json::Value> =
+            self.recent_selection_ms.iter().map(|x| bits(*x)).collect();
         serde_json::json!({
             "started": self.started, "succeeded": self.succeeded, "failed": self.failed, "cancelled": self.cancelled,
-            "load_seconds": [self.load_seconds_sum, self.load_seconds_min, self.load_seconds_max],
-            "selections": self.selections, "selection_ms": [self.selection_ms_sum, self.selection_ms_max],
-            "recent_selection_ms": self.recent_selection_ms, "swaps": self.swaps, "swap_seconds_sum": self.swap_seconds_sum,
+            "load_seconds": [bits(self.load_seconds_sum), bits(self.load_seconds_min), bits(self.load_seconds_max)],
+            "selections": self.selections, "selection_ms": [bits(self.selection_ms_sum), bits(self.selection_ms_max)],
+            "recent_selection_ms": recent, "swaps": self.swaps, "swap_seconds_sum": bits(self.swap_seconds_sum),
         })
     }
 
@@ -78,7 +81,7 @@ impl Metrics {
             f.list(key)?
                 .iter()
                 .map(|v| {
-                    v.as_f64()
+                    crate::persist::unbits(v)
                         .ok_or_else(|| format!("metrics.{key} holds a non-number"))
                 })
                 .collect()

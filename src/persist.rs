@@ -5,6 +5,10 @@
 //!
 //! Encoded by hand through `serde_json::Value`, whose parser and printer the
 //! binary has anyway: derived (de)serializers for these types cost 46 KiB.
+//! Numbers are saved as their IEEE-754 bits (`f64::to_bits`), so they read
+//! back exactly: serde_json's default float parser may be off by one ulp (the
+//! fuzzer found 0.11764705882352941 coming back as 0.1176470588235294), and its
+//! correctly rounded one costs 12 KiB.
 
 use crate::history::History;
 use crate::loader::{Job, Outcome};
@@ -42,6 +46,16 @@ pub struct SwapRecord {
     pub end: f64,
 }
 
+/// A number as its exact bits.
+pub(crate) fn bits(x: f64) -> Value {
+    Value::from(x.to_bits())
+}
+
+/// A finite number from [`bits`].
+pub(crate) fn unbits(value: &Value) -> Option<f64> {
+    value.as_u64().map(f64::from_bits).filter(|x| x.is_finite())
+}
+
 /// Reading helpers: every fault becomes a reason, never a panic.
 pub(crate) struct Fields<'a>(&'a Map<String, Value>, &'a str);
 
@@ -58,10 +72,7 @@ impl<'a> Fields<'a> {
             .ok_or_else(|| format!("{} has no {key}", self.1))
     }
     pub(crate) fn f64(&self, key: &str) -> Result<f64, String> {
-        self.get(key)?
-            .as_f64()
-            .filter(|x| x.is_finite())
-            .ok_or_else(|| format!("{}.{key} is not a number", self.1))
+        unbits(self.get(key)?).ok_or_else(|| format!("{}.{key} is not a saved number", self.1))
     }
     pub(crate) fn u64(&self, key: &str) -> Result<u64, String> {
         self.get(key)?
@@ -99,7 +110,7 @@ impl<'a> Fields<'a> {
 }
 
 fn spec_to_value(spec: &ModelSpec) -> Value {
-    json!({"size_gb": spec.size_gb, "tier": spec.tier.as_str(), "capabilities": spec.capabilities})
+    json!({"size_gb": bits(spec.size_gb), "tier": spec.tier.as_str(), "capabilities": spec.capabilities})
 }
 
 fn spec_from_value(value: &Value) -> Result<ModelSpec, String> {
@@ -124,21 +135,21 @@ fn spec_from_value(value: &Value) -> Result<ModelSpec, String> {
 fn job_to_value(job: &Job) -> Value {
     let outcome = match &job.outcome {
         Outcome::Loading => json!({"state": "loading"}),
-        Outcome::Succeeded { end } => json!({"state": "succeeded", "end": end}),
+        Outcome::Succeeded { end } => json!({"state": "succeeded", "end": bits(*end)}),
         Outcome::Failed {
             end,
             progress,
             error,
             cancelled,
         } => {
-            json!({"state": "failed", "end": end, "progress": progress, "error": error, "cancelled": cancelled})
+            json!({"state": "failed", "end": bits(*end), "progress": bits(*progress), "error": error, "cancelled": cancelled})
         }
     };
     let fail = job
         .fail
         .as_ref()
-        .map(|f| json!({"at_progress": f.at_progress, "error": f.error}));
-    json!({"id": job.id, "model_name": job.model_name, "spec": spec_to_value(&job.spec), "start": job.start,
+        .map(|f| json!({"at_progress": bits(f.at_progress), "error": f.error}));
+    json!({"id": job.id, "model_name": job.model_name, "spec": spec_to_value(&job.spec), "start": bits(job.start),
            "fail": fail, "outcome": outcome})
 }
 
@@ -197,7 +208,7 @@ impl Snapshot {
         let swaps: Vec<Value> = self
             .swaps
             .iter()
-            .map(|s| json!({"ticket": s.ticket, "from": s.from, "to": s.to, "seconds": s.seconds, "start": s.start, "end": s.end}))
+            .map(|s| json!({"ticket": s.ticket, "from": s.from, "to": s.to, "seconds": bits(s.seconds), "start": bits(s.start), "end": bits(s.end)}))
             .collect();
         let spent: Vec<Value> = self
             .spent_ids
@@ -205,7 +216,7 @@ impl Snapshot {
             .map(|(hash, until)| json!([hash, until]))
             .collect();
         json!({
-            "format": FORMAT, "version": VERSION, "saved_at": self.saved_at,
+            "format": FORMAT, "version": VERSION, "saved_at": bits(self.saved_at),
             "library": library,
             "jobs": self.jobs.iter().map(job_to_value).collect::<Vec<_>>(),
             "current_model": self.current_model, "swaps": swaps,

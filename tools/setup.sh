@@ -29,7 +29,17 @@ if ! command -v wasm-pack >/dev/null; then
   cargo install wasm-pack
 fi
 
-# 4. Debian's Chromium and ChromeDriver, for wasm-pack's browser tests and the e2e tests.
+# 4. cargo-fuzz, for the fuzzing smoke (the nightly toolchain it uses comes with the machine).
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  say "installing cargo-fuzz (about 1.5 minutes)"
+  cargo install cargo-fuzz
+fi
+if ! rustup toolchain list | grep -q '^nightly'; then
+  say "the nightly toolchain is missing: cargo fuzz needs it (rustup toolchain install nightly)"
+  rustup toolchain install nightly --profile minimal
+fi
+
+# 5. Debian's Chromium and ChromeDriver, for wasm-pack's browser tests and the e2e tests.
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   say "installing chromium and chromium-driver from Debian"
   if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
@@ -37,7 +47,7 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
-# 5. npm tooling, exactly as package-lock.json pins it.
+# 6. npm tooling, exactly as package-lock.json pins it.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm tooling from package-lock.json"
   npm ci --no-audit --no-fund

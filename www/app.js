@@ -9,9 +9,14 @@ import { clockText, logEvent } from "./events.js";
 import { setUpConsole } from "./console.js";
 
 const STANDARD_CAPABILITIES = ["text-generation", "text-classification", "chat", "code-generation", "embeddings"];
+/** Where the server saves its state (localStorage), and the page its time scale. */
+const STATE_KEY = "model-hotload-playground";
+const SCALE_KEY = `${STATE_KEY}.time-scale`;
 
 await init();
-const server = new Server({ timeScale: Number($("time-scale").value) });
+const savedScale = localStorage.getItem(SCALE_KEY);
+if (savedScale && [...$("time-scale").options].some((o) => o.value === savedScale)) $("time-scale").value = savedScale;
+const server = new Server({ timeScale: Number($("time-scale").value), persist: STATE_KEY });
 let dirty = true; // panels need a refresh
 let lastJob = null;
 
@@ -48,6 +53,12 @@ const loads = new Loads({
 
 // --- events drive the views ---
 server.subscribe((e) => {
+  if (e.type === "state_recovered") {
+    const notice = $("notice");
+    notice.textContent = `The saved state could not be used, so the playground started afresh (${e.reason}). The old text is kept in localStorage under "${STATE_KEY}.corrupt".`;
+    notice.hidden = false;
+    return;
+  }
   logEvent($("events"), e);
   if (e.type === "load_started") { loads.add(e.job_id, e.model_name); lastJob = e.job_id; }
   if (e.type === "load_succeeded" || e.type === "load_failed") loads.jobEnded(e.job_id);
@@ -130,10 +141,17 @@ async function onUnload(name) {
   dirty = true;
 }
 
-// --- time scale ---
+// --- time scale, reset ---
 $("time-scale").addEventListener("change", () => {
   server.setTimeScale(Number($("time-scale").value));
+  localStorage.setItem(SCALE_KEY, $("time-scale").value);
   dirty = true;
+});
+$("reset").addEventListener("click", () => {
+  stopped = true; // no more frames read the server
+  server.free(); // before clearing, so that no timer saves the state again
+  for (const key of [STATE_KEY, `${STATE_KEY}.corrupt`, SCALE_KEY]) localStorage.removeItem(key);
+  location.reload();
 });
 
 // --- console ---
@@ -156,12 +174,18 @@ async function refreshPanels() {
 }
 
 let lastClock = "";
+let stopped = false;
 async function frame() {
+  if (stopped) return;
   requestAnimationFrame(frame);
   await loads.refresh(server);
   if (dirty) { dirty = false; await refreshPanels(); }
   const clock = clockText(server.now()).slice(0, 8);
   if (clock !== lastClock) { $("sim-clock").textContent = clock; lastClock = clock; }
+}
+// Loads still in flight from before a reload get their bars back.
+for (const job of (await server.handleRequest({ list_jobs: true })).jobs) {
+  if (job.status === "loading") { loads.add(job.job_id, job.model_name); lastJob = job.job_id; }
 }
 await refreshPanels();
 requestAnimationFrame(frame);

@@ -81,9 +81,17 @@ fn read_json(value: &JsValue) -> Result<Value, String> {
 pub fn error_text(error: &JsValue) -> String {
     let message = match error.dyn_ref::<js_sys::Error>() {
         Some(e) => String::from(e.message()),
-        None => error.as_string().unwrap_or_else(|| String::from("unknown error")),
+        None => error
+            .as_string()
+            .unwrap_or_else(|| String::from("unknown error")),
     };
-    let first_line: String = message.lines().next().unwrap_or_default().chars().take(160).collect();
+    let first_line: String = message
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(160)
+        .collect();
     crate::text::neutralize(first_line.trim_end_matches('.'))
 }
 

@@ -213,3 +213,92 @@ test("200 active loads: the script time of the bars, per frame (measured, not as
   assert.equal(await page.locator(".load[data-state=success]").count(), 200);
   assertClean();
 });
+
+test("a reload in the middle of a swap-tier load: the same bar continues, models and the current model are kept", async (t) => {
+  const { page, url, assertClean } = await ready(t);
+  await page.getByRole("button", { name: "Use gpt2-medium", exact: true }).click();
+  await page.getByLabel("Current model").filter({ hasText: "gpt2-medium" }).waitFor();
+  await hotLoad(page, { name: "quick-ram", size: 0.2 }); // 0.3 s: finished before the reload
+  await row(page, "quick-ram").waitFor();
+  await hotLoad(page, { name: "big-swap", size: 6.5, tier: "swap" }); // 12.35 s at 1×
+  const bar = page.getByRole("progressbar", { name: /big-swap/ });
+  await page.waitForFunction(() => Number(document.querySelector('[role=progressbar][aria-label^="big-swap"]')?.getAttribute("aria-valuenow")) >= 25);
+  const before = Number(await bar.getAttribute("aria-valuenow"));
+  await page.reload();
+  await page.waitForSelector("body[data-ready=true]");
+  const again = page.getByRole("progressbar", { name: /big-swap/ });
+  await again.waitFor();
+  assert.ok(Number(await again.getAttribute("aria-valuenow")) >= before, "the bar continues, it does not restart");
+  await page.waitForFunction((v) => Number(document.querySelector('[role=progressbar][aria-label^="big-swap"]').getAttribute("aria-valuenow")) > v, before);
+  await row(page, "quick-ram").waitFor();
+  assert.equal(await page.getByLabel("Current model").textContent(), "gpt2-medium");
+  assert.equal(await page.locator("#notice").isVisible(), false);
+  void url;
+  assertClean();
+});
+
+test("corrupted saved state: the page recovers with a visible notice; Reset starts afresh", async (t) => {
+  const { page, assertClean } = await ready(t);
+  await hotLoad(page, { name: "doomed", size: 0.2 });
+  await row(page, "doomed").waitFor();
+  await page.evaluate(() => localStorage.setItem("model-hotload-playground", '{"format":"model-hotload/state","version":1,"jobs":'));
+  await page.reload();
+  await page.waitForSelector("body[data-ready=true]");
+  const notice = page.getByRole("status").filter({ hasText: "started afresh" });
+  await notice.waitFor();
+  assert.match(await notice.textContent(), /unreadable/);
+  assert.equal(await page.getByRole("table", { name: "Models" }).locator("tbody tr").count(), 6);
+  assert.equal(await page.evaluate(() => localStorage.getItem("model-hotload-playground.corrupt")), '{"format":"model-hotload/state","version":1,"jobs":');
+  // Reset forgets everything, including the corrupt copy
+  await hotLoad(page, { name: "to-forget", size: 0.2 });
+  await row(page, "to-forget").waitFor();
+  await page.getByRole("button", { name: "Reset", exact: true }).click();
+  await page.waitForSelector("body[data-ready=true]");
+  await page.getByRole("table", { name: "Models" }).getByRole("rowheader", { name: "llama-7b" }).waitFor();
+  assert.equal(await page.getByRole("table", { name: "Models" }).locator("tbody tr").count(), 6);
+  assert.equal(await page.evaluate(() => localStorage.getItem("model-hotload-playground.corrupt")), null);
+  assert.equal(await page.locator("#notice").isVisible(), false);
+  assertClean();
+});
+
+test("hostile text in every field renders inert and keeps the layout intact", async (t) => {
+  const { page, assertClean } = await ready(t, { width: 375, height: 800 });
+  let dialogs = 0;
+  page.on("dialog", (d) => { dialogs++; d.dismiss(); });
+  const payloads = [
+    '<img src=x onerror="alert(1)">',
+    "<script>alert(2)</script><b>bold</b>",
+    "\u202Eevil\u2066txt\u2069.exe\u200B",
+    "W".repeat(5000),
+    'javascript:alert(3)" onmouseover="alert(4)',
+  ];
+  for (const text of payloads) {
+    await page.getByLabel("Model name").fill(text);
+    await page.getByRole("button", { name: "Hot load", exact: true }).click();
+    await page.getByRole("alert").filter({ hasText: "model_name" }).waitFor();
+    await page.getByLabel("Custom capability").fill(text);
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.getByLabel("Required capabilities").fill(text);
+    await page.getByRole("button", { name: "Select model", exact: true }).click();
+    await page.getByLabel("Request (JSON)").fill(text);
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await page.waitForFunction(() => document.getElementById("response").value.includes("malformed_json"));
+  }
+  // a failure message is echoed back by the module: escaped, and shown as text
+  await page.locator("#simulate summary").click();
+  await page.locator("#simulate-on").check();
+  await page.getByLabel("Fail at progress").fill("0.1");
+  await page.getByLabel("Failure message").fill(payloads[0] + payloads[2]);
+  await page.getByLabel("Model name").fill("fails-loudly");
+  await page.locator("#capability-list input:checked").evaluateAll((boxes) => boxes.forEach((b) => { if (b.value.length > 30 || /[<"]/.test(b.value) || /[^\x20-\x7e]/.test(b.value)) b.click(); }));
+  await page.getByRole("button", { name: "Hot load", exact: true }).click();
+  await page.locator(".load[data-state=failed]").filter({ hasText: "fails-loudly" }).waitFor();
+  const outcome = await page.locator(".load[data-state=failed] .outcome").first().textContent();
+  assert.match(outcome, /Failed: <img src=x onerror="alert\(1\)">\\u202eevil/);
+  assert.equal(await page.locator("img, script:not([src]), b, [onerror], [onmouseover]").count(), 0, "nothing was injected");
+  assert.equal(dialogs, 0);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the layout holds at 375 px (overflow ${overflow}px)`);
+  await page.screenshot({ path: "test-results/playground-hostile.png", fullPage: false });
+  assertClean();
+});

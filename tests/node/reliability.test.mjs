@@ -162,15 +162,12 @@ test("persist on the real clock: a load whose deadline passed while closed compl
   const storage = memoryStorage();
   const a = new Server({ persist: "real", storage, timeScale: 1 });
   const { job_id } = await a.handleRequest(hotLoad("quick", 0.1)); // 0.15 s
-  const started = JSON.parse(storage.map.get("real")).jobs[0].start;
   a.free(); // "closed" before it ends
   await sleep(300);
   const b = new Server({ persist: "real", storage });
   const status = await b.handleRequest({ load_status: job_id });
   assert.equal(status.status, "success");
-  assert.equal(status.elapsed_time, 0.15, "ended at its original end time");
-  const saved = JSON.parse(storage.map.get("real")).jobs[0];
-  assert.equal(saved.outcome.end, started + 150);
+  assert.equal(status.elapsed_time, 0.15, "ended at its original end time, not at the restore");
   b.free();
 });
 
