@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup build playground test test-native test-clippy test-browser test-node test-e2e test-package test-fuzz fuzz update-types clean
+.PHONY: setup build playground test test-native test-clippy test-browser test-node test-e2e test-package test-fuzz fuzz bench test-bench update-types clean
 
 ## Install what is missing (idempotent): wasm32 target, wasm-bindgen-cli, wasm-pack, chromium, npm tooling.
 setup:
@@ -17,7 +17,7 @@ playground: build
 	node tools/serve.mjs
 
 ## Every test layer.
-test: setup test-clippy test-native test-fuzz build test-node test-package test-e2e test-browser
+test: setup test-clippy test-native test-fuzz build test-node test-package test-e2e test-browser test-bench
 	@echo "make test: all layers passed"
 
 test-clippy:
@@ -33,6 +33,14 @@ test-node:
 
 test-package:
 	node --test tests/package/
+
+## Benchmarks against ../shared/bench/reference.mjs: prints a table and writes BENCHMARKS.md.
+bench: build
+	node --expose-gc bench/run.mjs
+
+## The benchmark once, in quick mode, to prove it runs (no timings are asserted anywhere).
+test-bench:
+	node --expose-gc bench/run.mjs --quick --out $$(mktemp -d)/BENCHMARKS.md > /dev/null && echo "bench: quick run ok"
 
 ## After an intended change to the package's types: refresh the reference the tests diff against.
 update-types: build

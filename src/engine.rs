@@ -15,6 +15,7 @@ use crate::loader::{Ended, Job, Loader};
 use crate::metrics::Metrics;
 use crate::model::{ModelSpec, Tier};
 use crate::persist::{Snapshot, SwapRecord};
+use crate::protocol::LibraryJson;
 use crate::protocol::{
     Body, Cancelled, Command, Event, HotLoad, HotLoadStarted, JobList, ModelList, Priority,
     Request, Response, Selected, Selection, Started, Success, SystemStatus, Unloaded,
@@ -46,6 +47,8 @@ pub struct Engine {
     stopwatch: Stopwatch,
     /// Counts changes of state, so a driver saves only when something changed.
     revision: u64,
+    /// The library as JSON, until it next changes (`list_models` reuses it).
+    library_json: Option<LibraryJson>,
 }
 
 impl Engine {
@@ -60,6 +63,7 @@ impl Engine {
             completions: Vec::new(),
             stopwatch,
             revision: 0,
+            library_json: None,
         }
     }
 
@@ -107,6 +111,7 @@ impl Engine {
             completions: Vec::new(),
             stopwatch,
             revision: 0,
+            library_json: None,
         };
         engine
             .check_invariants(snapshot.saved_at, false)
@@ -400,10 +405,14 @@ impl Engine {
         })
     }
 
-    fn list_models(&self) -> ModelList {
+    fn list_models(&mut self) -> ModelList {
+        let models = self
+            .library_json
+            .get_or_insert_with(|| LibraryJson::of(&self.library))
+            .clone();
         ModelList {
             status: Success::Success,
-            models: self.library.clone(),
+            models,
             total_models: self.library.len(),
             active_hot_loads: self.loader.active_count(),
         }
@@ -573,6 +582,7 @@ impl Engine {
                 format!("Model {} is the current model (or a swap to it is queued); select another model first.", quote(name)),
             ));
         }
+        self.library_json = None;
         let spec = self.library.shift_remove(name).ok_or_else(|| {
             ApiError::new(
                 ErrorCode::ModelNotFound,
@@ -614,6 +624,7 @@ impl Engine {
                 let seconds = tidy(job.total_ms() / 1000.0);
                 self.metrics.load_succeeded(seconds);
                 self.library.insert(job.model_name.clone(), job.spec);
+                self.library_json = None;
                 self.events.push(Event::LoadSucceeded {
                     time,
                     job_id: job.id,

@@ -227,12 +227,43 @@ pub struct JobStatus {
     pub cancelled: bool,
 }
 
+/// The library (name → model, in library order) as JSON text, shared: the
+/// engine serializes it once per change and every `list_models` embeds it.
+#[derive(Debug, Clone)]
+pub struct LibraryJson(Option<std::rc::Rc<Box<serde_json::value::RawValue>>>);
+
+impl LibraryJson {
+    pub fn of(library: &IndexMap<String, ModelSpec>) -> LibraryJson {
+        // Serializing names and plain numbers cannot fail; if it did, the map reads as empty.
+        LibraryJson(
+            serde_json::value::to_raw_value(library)
+                .ok()
+                .map(std::rc::Rc::new),
+        )
+    }
+}
+
+impl PartialEq for LibraryJson {
+    fn eq(&self, other: &LibraryJson) -> bool {
+        self.0.as_ref().map(|r| r.get()) == other.0.as_ref().map(|r| r.get())
+    }
+}
+
+impl Serialize for LibraryJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Some(raw) => raw.as_ref().serialize(serializer),
+            None => serializer.collect_map(std::iter::empty::<(String, ModelSpec)>()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct ModelList {
     pub status: Success,
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, ModelSpec>"))]
-    pub models: IndexMap<String, ModelSpec>,
+    pub models: LibraryJson,
     pub total_models: usize,
     pub active_hot_loads: usize,
 }

@@ -208,7 +208,7 @@ fn unusable_saved_state_is_refused_with_a_reason() {
     snapshot["library"]
         .as_array_mut()
         .unwrap()
-        .push(json!(["loading", {"size_gb": 6.0, "tier": "swap", "capabilities": ["x"]}]));
+        .push(json!(["loading", {"size_gb": 6.0f64.to_bits(), "tier": "swap", "capabilities": ["x"]}]));
     assert!(refuse(&snapshot.to_string())
         .unwrap_err()
         .contains("inconsistent"));

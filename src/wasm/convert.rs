@@ -95,10 +95,12 @@ pub fn error_text(error: &JsValue) -> String {
     crate::text::neutralize(first_line.trim_end_matches('.'))
 }
 
-/// Any serializable value as a plain JS object.
+/// Any serializable value as a plain JS object: serialized to JSON text in
+/// Rust and parsed once by `JSON.parse`. One boundary crossing; building the
+/// object field by field (serde-wasm-bindgen) took one per field and was
+/// slower (see BENCHMARKS.md).
 pub fn to_js<T: Serialize>(value: &T) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    value.serialize(&serializer).unwrap_or_else(|e| {
+    let text = serde_json::to_string(value).unwrap_or_else(|e| {
         let fallback = Response::error(
             ApiError::new(
                 ErrorCode::InvalidRequest,
@@ -106,6 +108,7 @@ pub fn to_js<T: Serialize>(value: &T) -> JsValue {
             ),
             None,
         );
-        fallback.serialize(&serializer).unwrap_or(JsValue::NULL)
-    })
+        serde_json::to_string(&fallback).unwrap_or_default()
+    });
+    JSON::parse(&text).unwrap_or(JsValue::NULL)
 }

@@ -108,6 +108,8 @@ test("memory stays flat: 100,000 hot_load/cancel cycles, then 100,000 status rea
   // Warm-up: history fills (1,000 jobs, 10,000 pruned ids) and the allocator and
   // hash tables reach their steady size (measured: flat from 40,000 cycles to 300,000).
   for (let i = 0; i < 40_000; i++) await cycle(i);
+  // …and once, the largest response the retained history makes (list_jobs: 1,000 jobs as JSON).
+  await s.handleRequest({ list_jobs: true });
   const warm = wasmMemoryBytes();
   for (let i = 40_000; i < 140_000; i++) await cycle(i);
   const afterCycles = wasmMemoryBytes();

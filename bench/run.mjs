@@ -1,0 +1,224 @@
+#!/usr/bin/env node
+// model-hotload against the plain-JS reference (../shared/bench/reference.mjs),
+// in one Node process, interleaved A, B, A, B, …; plus timers, memory, sizes, and
+// module instantiation in headless Chromium. Prints a table and writes
+// BENCHMARKS.md (or --out FILE). --quick: a fast smoke that proves it works.
+//
+//   node --expose-gc bench/run.mjs [--quick] [--out FILE]
+import { createRequire } from "node:module";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem, release, platform } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { execFileSync } from "node:child_process";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const QUICK = args.includes("--quick");
+const OUT = args.includes("--out") ? args[args.indexOf("--out") + 1] : join(root, "BENCHMARKS.md");
+const REFERENCE = resolve(root, "../shared/bench/reference.mjs");
+if (!existsSync(REFERENCE)) throw new Error(`no reference implementation at ${REFERENCE}`);
+
+const require = createRequire(import.meta.url);
+const ours = require(join(root, "pkg/node/model_hotload.js"));
+const theirs = await import(REFERENCE);
+const ROUNDS = QUICK ? 3 : 15;
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
+const gc = () => globalThis.gc?.();
+
+/** ns per call of `call`, over `n` calls (the Promises are created, the last awaited). */
+async function timeCalls(call, n) {
+  let last;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) last = call(i);
+  await last;
+  return Number(process.hrtime.bigint() - t0) / n;
+}
+
+const hl = (name, size = 1, tier = "ram") => ({ hot_load: { model_name: name, model_config: { size_gb: size, tier, capabilities: ["chat"] } } });
+const bigCatalog = Array.from({ length: 10_000 }, (_, i) => ({ name: `m-${i}`, size_gb: 0.1, tier: "ram", capabilities: ["text-generation"] }));
+
+/** Each workload: setup(impl) gives a call(i) to time, and how many calls a batch makes. */
+const WORKLOADS = [
+  { name: "load_status, JSON string", target: 1.5, n: 50_000, async setup(m) {
+    const s = new m.Server({ clock: "manual" });
+    const { job_id } = await s.handleRequest(hl("m"));
+    const text = JSON.stringify({ load_status: job_id });
+    return () => s.handleRequest(text);
+  } },
+  { name: "load_status, object", target: 2.0, n: 50_000, async setup(m) {
+    const s = new m.Server({ clock: "manual" });
+    const { job_id } = await s.handleRequest(hl("m"));
+    return () => s.handleRequest({ load_status: job_id });
+  } },
+  { name: "list_models, default catalog", target: 2.0, n: 20_000, async setup(m) {
+    const s = new m.Server({ clock: "manual" });
+    return () => s.handleRequest({ list_models: true });
+  } },
+  { name: "list_models, 10,000 models", target: 2.0, n: 20, async setup(m) {
+    const s = new m.Server({ clock: "manual", ramGb: 1e6, catalog: bigCatalog });
+    return () => s.handleRequest({ list_models: true });
+  } },
+  { name: "hot_load + cancel_load", target: 1.5, n: 10_000, async setup(m) {
+    const s = new m.Server({ clock: "manual" });
+    const load = hl("cycled", 0.5);
+    return async () => { const r = await s.handleRequest(load); return s.handleRequest({ cancel_load: r.job_id }); };
+  }, serial: true },
+  { name: "selection by need", target: 1.5, n: 20_000, async setup(m) {
+    const s = new m.Server({ clock: "manual" });
+    const request = { capabilities: ["text-generation"], priority: "quality" };
+    await s.handleRequest(request);
+    return () => s.handleRequest(request);
+  } },
+];
+
+async function perCall() {
+  const rows = [];
+  for (const w of WORKLOADS) {
+    const n = QUICK ? Math.max(1, Math.floor(w.n / 100)) : w.n;
+    const callA = await w.setup(ours);
+    const callB = await w.setup(theirs);
+    const time = (call) => (w.serial ? (async () => { const t0 = process.hrtime.bigint(); for (let i = 0; i < n; i++) await call(i); return Number(process.hrtime.bigint() - t0) / n; })() : timeCalls(call, n));
+    await time(callA); await time(callB); // warm up both
+    const a = [], b = [], ratio = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      gc();
+      const x = await time(callA);
+      gc();
+      const y = await time(callB);
+      a.push(x); b.push(y); ratio.push(x / y);
+    }
+    rows.push({ name: w.name, ours: median(a) / 1000, reference: median(b) / 1000, ratio: median(ratio), target: w.target });
+  }
+  return rows;
+}
+
+/** 1,000 concurrent loads on the real clock at timeScale 1000: timers and lateness. */
+async function concurrent(m, count = QUICK ? 100 : 1000) {
+  const real = { setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout, setInterval: globalThis.setInterval };
+  const armed = new Set();
+  let calls = 0, clears = 0, maxArmed = 0, intervals = 0;
+  globalThis.setTimeout = (cb, ms, ...rest) => {
+    calls++;
+    const id = real.setTimeout(() => { armed.delete(id); cb(...rest); }, ms);
+    armed.add(id); maxArmed = Math.max(maxArmed, armed.size);
+    return id;
+  };
+  globalThis.clearTimeout = (id) => { if (armed.delete(id)) clears++; real.clearTimeout(id); };
+  globalThis.setInterval = (...a) => { intervals++; return real.setInterval(...a); };
+  try {
+    const scale = 1000;
+    const s = new m.Server({ timeScale: scale, ramGb: 1e6, swapGb: 1e6 });
+    const deadlines = new Map();
+    const lateness = [];
+    const done = new Promise((ok) => {
+      s.subscribe((e) => {
+        if (e.type !== "load_succeeded") return;
+        lateness.push((s.now() - deadlines.get(e.job_id)) / scale); // real ms after its deadline
+        if (lateness.length === count) ok();
+      });
+    });
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      const start = s.now();
+      const swap = i % 2 === 0;
+      const r = await s.handleRequest(hl(`c${i}`, 0.1 + (i % (swap ? 69 : 29)) / 10, swap ? "swap" : "ram"));
+      if (r.status !== "hot_load_started") throw new Error(JSON.stringify(r));
+      deadlines.set(r.job_id, start + r.estimated_seconds * 1000);
+    }
+    const startMs = performance.now() - t0;
+    await done;
+    await new Promise((ok) => real.setTimeout(ok, 20));
+    return { startMs, maxArmed, calls, clears, intervals, idleArmed: armed.size, p50: pct(lateness, 0.5), p95: pct(lateness, 0.95), max: Math.max(...lateness) };
+  } finally {
+    Object.assign(globalThis, real);
+  }
+}
+
+/** Memory held after 10,000 finished jobs: ours in WASM memory, the reference's JS heap. */
+async function memory() {
+  const jobs = QUICK ? 1000 : 10_000;
+  const run = async (m) => {
+    const s = new m.Server({ clock: "manual", ramGb: 1e6, swapGb: 1e6 });
+    for (let i = 0; i < jobs; i++) { await s.handleRequest(hl(`j${i}`, 0.1)); s.advance(200); }
+    return s;
+  };
+  const w0 = ours.wasmMemoryBytes();
+  const kept = await run(ours);
+  const oursBytes = ours.wasmMemoryBytes() - w0;
+  gc(); gc();
+  const h0 = process.memoryUsage().heapUsed;
+  const keptRef = await run(theirs);
+  gc(); gc();
+  const refBytes = process.memoryUsage().heapUsed - h0;
+  void kept; void keptRef;
+  return { jobs, oursBytes, refBytes, gc: typeof globalThis.gc === "function" };
+}
+
+function sizes() {
+  const gz = (f) => gzipSync(readFileSync(join(root, "pkg", f)), { level: 9 }).length;
+  return { wasm: gz("web/model_hotload_bg.wasm"), webGlue: gz("web/model_hotload.js"), nodeGlue: gz("node/model_hotload.js"), wasmRaw: readFileSync(join(root, "pkg/web/model_hotload_bg.wasm")).length };
+}
+
+/** Module instantiation in headless Chromium: compile + instantiate of the fetched bytes, per page load. */
+async function browser() {
+  const { chromium } = await import("playwright-core");
+  const { serve } = await import(join(root, "tools/serve.mjs"));
+  const server = await serve({ root: join(root, "pkg"), port: 0, quiet: true });
+  const b = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"] });
+  try {
+    const times = [];
+    for (let i = 0; i < (QUICK ? 2 : 12); i++) {
+      const page = await b.newPage();
+      await page.goto(`http://127.0.0.1:${server.address().port}/web/`).catch(() => {});
+      times.push(await page.evaluate(async () => {
+        const bytes = await (await fetch("/web/model_hotload_bg.wasm", { cache: "no-store" })).arrayBuffer();
+        const { default: init } = await import("/web/model_hotload.js");
+        const t0 = performance.now();
+        await init({ module_or_path: bytes });
+        return performance.now() - t0;
+      }));
+      await page.close();
+    }
+    return { instantiateMs: median(times.slice(1)), chromium: b.version() };
+  } finally {
+    await b.close();
+    server.close();
+  }
+}
+
+const fmt = (x, d = 2) => x.toFixed(d);
+const rows = await perCall();
+const cOurs = await concurrent(ours);
+const cRef = await concurrent(theirs);
+const mem = await memory();
+const size = sizes();
+const web = await browser();
+
+const machine = `${cpus()[0]?.model ?? "unknown CPU"} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, Node ${process.version}, Chromium ${web.chromium}`;
+const table = [
+  "| workload | model-hotload (µs) | reference (µs) | ratio (median of rounds) | target |",
+  "|---|---:|---:|---:|---:|",
+  ...rows.map((r) => `| ${r.name} | ${fmt(r.ours)} | ${fmt(r.reference)} | ${fmt(r.ratio)}× | ≤ ${r.target}× |`),
+].join("\n");
+const others = [
+  "| figure | model-hotload | reference | target |",
+  "|---|---:|---:|---|",
+  `| ${cOurs.calls > 0 ? "1,000" : "?"} concurrent loads (real clock, 1000×): most JS timers armed at once | ${cOurs.maxArmed} | ${cRef.maxArmed} | never more than 1 |`,
+  `| … timers armed when idle | ${cOurs.idleArmed} | ${cRef.idleArmed} | 0 |`,
+  `| … setTimeout calls / clears / setInterval calls | ${cOurs.calls} / ${cOurs.clears} / ${cOurs.intervals} | ${cRef.calls} / ${cRef.clears} / ${cRef.intervals} | |`,
+  `| … time to start all (ms) | ${fmt(cOurs.startMs, 1)} | ${fmt(cRef.startMs, 1)} | |`,
+  `| … completion lateness p50 / p95 / max (ms) | ${fmt(cOurs.p50)} / ${fmt(cOurs.p95)} / ${fmt(cOurs.max)} | ${fmt(cRef.p50)} / ${fmt(cRef.p95)} / ${fmt(cRef.max)} | p95 ≤ 5 |`,
+  `| module instantiation in Chromium (ms, median) | ${fmt(web.instantiateMs)} | | ≤ 5 |`,
+  `| \`.wasm\` gzipped (raw) | ${fmt(size.wasm / 1024, 1)} KiB (${fmt(size.wasmRaw / 1024, 1)} KiB) | | ≤ 64 KiB |`,
+  `| JS glue gzipped, web / nodejs | ${fmt(size.webGlue / 1024, 1)} / ${fmt(size.nodeGlue / 1024, 1)} KiB | | |`,
+  `| memory after ${mem.jobs.toLocaleString("en")} finished jobs | ${fmt(mem.oursBytes / 1024, 0)} KiB (WASM memory growth) | ${fmt(mem.refBytes / 1024, 0)} KiB (JS heap growth${mem.gc ? "" : ", no --expose-gc"}) | below the reference |`,
+].join("\n");
+const report = `# Benchmarks\n\nMeasured by \`make bench\` (${QUICK ? "QUICK MODE: not representative" : `${ROUNDS} interleaved rounds`}) on ${new Date().toISOString().slice(0, 10)}.\nMachine: ${machine}.\n\n## Per call (median microseconds; ratio = model-hotload ÷ reference, median of per-round ratios)\n\n${table}\n\n## Timers, memory, size, instantiation\n\n${others}\n`;
+console.log(report);
+writeFileSync(OUT, report + (existsSync(join(root, "bench/NOTES.md")) && !QUICK ? "\n" + readFileSync(join(root, "bench/NOTES.md"), "utf8") : ""));
+console.log(`written to ${OUT}`);
+void execFileSync;
