@@ -64,7 +64,13 @@ const WORKLOADS = [
   { name: "hot_load + cancel_load", target: 1.5, n: 10_000, async setup(m) {
     const s = new m.Server({ clock: "manual" });
     const load = hl("cycled", 0.5);
-    return async () => { const r = await s.handleRequest(load); return s.handleRequest({ cancel_load: r.job_id }); };
+    // The clock moves a second every 100 cycles: ids are per second, and the
+    // reference finds a free suffix by trying _2, _3, … in turn (quadratic in one second).
+    return async (i) => {
+      if (i % 100 === 0) s.advance(1000);
+      const r = await s.handleRequest(load);
+      return s.handleRequest({ cancel_load: r.job_id });
+    };
   }, serial: true },
   { name: "selection by need", target: 1.5, n: 20_000, async setup(m) {
     const s = new m.Server({ clock: "manual" });
@@ -93,6 +99,36 @@ async function perCall() {
     rows.push({ name: w.name, ours: median(a) / 1000, reference: median(b) / 1000, ratio: median(ratio), target: w.target });
   }
   return rows;
+}
+
+/** Where a load_status call's time goes: the pieces, measured apart. */
+async function floors() {
+  const n = QUICK ? 2000 : 200_000;
+  const s = new ours.Server({ clock: "manual" });
+  const { job_id } = await s.handleRequest(hl("m"));
+  const text = JSON.stringify({ load_status: job_id });
+  const response = JSON.stringify(await s.handleRequest(text));
+  const enc = new TextEncoder(), dec = new TextDecoder();
+  const bytes = enc.encode(response);
+  const sink = new Uint8Array(1024);
+  const rows = [
+    ["an exported method that does nothing (`server.now()`)", () => s.now()],
+    ["the shortest request: text that is not JSON (`\"x\"`, malformed_json)", () => s.handleRequest("x")],
+    ["the whole `load_status` (JSON string)", () => s.handleRequest(text)],
+    ["JS only: `Promise.resolve(x)`", () => Promise.resolve(bytes)],
+    [`JS only: UTF-8 encode of the ${text.length}-character request (\`encodeInto\`)`, () => enc.encodeInto(text, sink)],
+    [`JS only: UTF-8 decode of the ${response.length}-character response`, () => dec.decode(bytes)],
+    [`JS only: \`JSON.parse\` of the ${response.length}-character response`, () => JSON.parse(response)],
+  ];
+  const out = [];
+  for (const [label, call] of rows) {
+    for (let w = 0; w < 2; w++) await timeCalls(call, n);
+    const runs = [];
+    for (let r = 0; r < (QUICK ? 3 : 9); r++) runs.push(await timeCalls(call, n));
+    out.push([label, median(runs)]);
+  }
+  s.free();
+  return out;
 }
 
 /** 1,000 concurrent loads on the real clock at timeScale 1000: timers and lateness. */
@@ -191,10 +227,11 @@ async function browser() {
 }
 
 const fmt = (x, d = 2) => x.toFixed(d);
+const mem = await memory(); // first, while the module's memory is fresh
 const rows = await perCall();
+const floor = await floors();
 const cOurs = await concurrent(ours);
 const cRef = await concurrent(theirs);
-const mem = await memory();
 const size = sizes();
 const web = await browser();
 
@@ -217,7 +254,8 @@ const others = [
   `| JS glue gzipped, web / nodejs | ${fmt(size.webGlue / 1024, 1)} / ${fmt(size.nodeGlue / 1024, 1)} KiB | | |`,
   `| memory after ${mem.jobs.toLocaleString("en")} finished jobs | ${fmt(mem.oursBytes / 1024, 0)} KiB (WASM memory growth) | ${fmt(mem.refBytes / 1024, 0)} KiB (JS heap growth${mem.gc ? "" : ", no --expose-gc"}) | below the reference |`,
 ].join("\n");
-const report = `# Benchmarks\n\nMeasured by \`make bench\` (${QUICK ? "QUICK MODE: not representative" : `${ROUNDS} interleaved rounds`}) on ${new Date().toISOString().slice(0, 10)}.\nMachine: ${machine}.\n\n## Per call (median microseconds; ratio = model-hotload ÷ reference, median of per-round ratios)\n\n${table}\n\n## Timers, memory, size, instantiation\n\n${others}\n`;
+const floorTable = ["| piece (model-hotload, Node) | ns per call |", "|---|---:|", ...floor.map(([l, ns]) => `| ${l} | ${fmt(ns, 0)} |`)].join("\n");
+const report = `# Benchmarks\n\nMeasured by \`make bench\` (${QUICK ? "QUICK MODE: not representative" : `${ROUNDS} interleaved rounds`}) on ${new Date().toISOString().slice(0, 10)}.\nMachine: ${machine}.\n\n## Per call (median microseconds; ratio = model-hotload ÷ reference, median of per-round ratios)\n\n${table}\n\n## Timers, memory, size, instantiation\n\n${others}\n\n## Where the time of a call goes\n\n${floorTable}\n`;
 console.log(report);
 writeFileSync(OUT, report + (existsSync(join(root, "bench/NOTES.md")) && !QUICK ? "\n" + readFileSync(join(root, "bench/NOTES.md"), "utf8") : ""));
 console.log(`written to ${OUT}`);

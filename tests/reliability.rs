@@ -205,10 +205,9 @@ fn unusable_saved_state_is_refused_with_a_reason() {
         .contains("incompatible"));
     // consistent JSON, inconsistent state: a model both listed and loading
     let mut snapshot: Value = serde_json::from_str(&good).unwrap();
-    snapshot["library"]
-        .as_array_mut()
-        .unwrap()
-        .push(json!(["loading", {"size_gb": 6.0f64.to_bits(), "tier": "swap", "capabilities": ["x"]}]));
+    snapshot["library"].as_array_mut().unwrap().push(
+        json!(["loading", {"size_gb": 6.0f64.to_bits(), "tier": "swap", "capabilities": ["x"]}]),
+    );
     assert!(refuse(&snapshot.to_string())
         .unwrap_err()
         .contains("inconsistent"));
