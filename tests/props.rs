@@ -62,6 +62,12 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// Capability indices as distinct tags.
+fn tags(indices: &[usize]) -> Vec<&'static str> {
+    let distinct: HashSet<&str> = indices.iter().map(|&c| CAPS[c]).collect();
+    distinct.into_iter().collect()
+}
+
 struct Model {
     h: Harness,
     job_ids: Vec<String>,
@@ -85,12 +91,7 @@ impl Model {
                 caps,
                 fail_at,
             } => {
-                let caps: Vec<&str> = caps
-                    .iter()
-                    .map(|&c| CAPS[c])
-                    .collect::<HashSet<_>>()
-                    .into_iter()
-                    .collect();
+                let caps = tags(caps);
                 let mut r = json!({"hot_load": {"model_name": NAMES[*name], "model_config": {
                     "size_gb": f64::from(*size_tenths) / 10.0, "tier": if *swap { "swap" } else { "ram" }, "capabilities": caps}}});
                 if let Some(p) = fail_at {
@@ -103,12 +104,7 @@ impl Model {
             Op::Unload(i) => json!({"unload_model": NAMES[*i]}),
             Op::Select(i) => json!({"model": NAMES[*i]}),
             Op::SelectByNeed { caps, priority } => {
-                let caps: Vec<&str> = caps
-                    .iter()
-                    .map(|&c| CAPS[c])
-                    .collect::<HashSet<_>>()
-                    .into_iter()
-                    .collect();
+                let caps = tags(caps);
                 let priority = ["speed", "quality", "balanced"][*priority];
                 json!({"capabilities": caps, "priority": priority})
             }
