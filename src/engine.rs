@@ -76,16 +76,10 @@ impl Engine {
     ) -> Result<Engine, String> {
         let history = snapshot.history();
         let mut library = IndexMap::with_capacity(snapshot.library.len());
+        // Each entry was checked as it was read (persist); here, what spans entries.
         for (name, spec) in snapshot.library {
-            let valid = crate::text::is_model_name(&name)
-                && spec.size_gb.is_finite()
-                && spec.size_gb > 0.0
-                && spec.size_gb <= spec.tier.size_limit_gb();
-            if !valid || library.insert(name.clone(), spec).is_some() {
-                return Err(format!(
-                    "the saved library has an invalid or repeated model {}",
-                    quote(&name)
-                ));
+            if library.insert(name.clone(), spec).is_some() {
+                return Err(format!("the saved library lists {} twice", quote(&name)));
             }
         }
         let swaps = snapshot

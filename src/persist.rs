@@ -13,8 +13,10 @@
 use crate::history::History;
 use crate::loader::{Job, Outcome};
 use crate::metrics::Metrics;
-use crate::model::{ModelSpec, Tier};
+use crate::model::ModelSpec;
 use crate::protocol::SimulatedFailure;
+use crate::text::{neutralize, quote};
+use crate::validate;
 use serde_json::{json, Map, Value};
 
 /// Identifies the saved text; bump [`VERSION`] on any incompatible change.
@@ -113,23 +115,19 @@ fn spec_to_value(spec: &ModelSpec) -> Value {
     json!({"size_gb": bits(spec.size_gb), "tier": spec.tier.as_str(), "capabilities": spec.capabilities})
 }
 
+/// A saved model, held to the same rules as a `hot_load`'s model_config:
+/// saved text is input like any other.
 fn spec_from_value(value: &Value) -> Result<ModelSpec, String> {
     let f = Fields::of(value, "a model")?;
-    let tier = Tier::parse(&f.str("tier")?).ok_or("a model has an unknown tier")?;
-    let capabilities = f
-        .list("capabilities")?
-        .iter()
-        .map(|c| {
-            c.as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| String::from("a capability is not text"))
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(ModelSpec {
-        size_gb: f.f64("size_gb")?,
-        tier,
-        capabilities,
-    })
+    let config = json!({"size_gb": f.f64("size_gb")?, "tier": f.value("tier")?, "capabilities": f.value("capabilities")?});
+    validate::parse_model_config(&config)
+        .map_err(|e| format!("a saved model is invalid: {}", e.reason))
+}
+
+/// A saved model name, held to the same rule as a `hot_load`'s model_name.
+fn name_from_value(value: &Value) -> Result<String, String> {
+    validate::parse_model_name(Some(value))
+        .map_err(|e| format!("a saved name is invalid: {}", e.reason))
 }
 
 fn job_to_value(job: &Job) -> Value {
@@ -161,7 +159,7 @@ fn job_from_value(value: &Value) -> Result<Job, String> {
             let s = Fields::of(v, "a job's failure")?;
             Some(SimulatedFailure {
                 at_progress: s.f64("at_progress")?,
-                error: s.str("error")?,
+                error: neutralize(&s.str("error")?),
             })
         }
     };
@@ -172,14 +170,31 @@ fn job_from_value(value: &Value) -> Result<Job, String> {
         "failed" => Outcome::Failed {
             end: o.f64("end")?,
             progress: o.f64("progress")?,
-            error: o.str("error")?,
+            error: neutralize(&o.str("error")?),
             cancelled: o.bool("cancelled")?,
         },
         other => return Err(format!("a job has an unknown state {other:?}")),
     };
+    let model_name = name_from_value(f.value("model_name")?)?;
+    let id = f.str("id")?;
+    if !id.starts_with(&format!("load_{model_name}_")) {
+        return Err(format!(
+            "job {} is not an id of model {model_name}",
+            quote(&id)
+        ));
+    }
+    if fail
+        .as_ref()
+        .is_some_and(|s| !(0.0..=1.0).contains(&s.at_progress))
+    {
+        return Err(format!(
+            "job {} has a failure point outside 0..1",
+            quote(&id)
+        ));
+    }
     let mut job = Job::new(
-        f.str("id")?,
-        f.str("model_name")?,
+        id,
+        model_name,
         spec_from_value(f.value("spec")?)?,
         fail,
         f.f64("start")?,
@@ -248,10 +263,7 @@ impl Snapshot {
             .list("library")?
             .iter()
             .map(|entry| match entry.as_array().map(Vec::as_slice) {
-                Some([name, spec]) => Ok((
-                    name.as_str().ok_or("a model name is not text")?.to_owned(),
-                    spec_from_value(spec)?,
-                )),
+                Some([name, spec]) => Ok((name_from_value(name)?, spec_from_value(spec)?)),
                 _ => Err(String::from("a library entry is not [name, model]")),
             })
             .collect::<Result<_, String>>()?;

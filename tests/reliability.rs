@@ -271,3 +271,40 @@ fn lone_surrogate_escapes_read_as_replacement_characters() {
     let r = h.send_text(r#"{"hot_load": {"model_name": "bad\udc00", "model_config": {}}}"#);
     assert_eq!(code(&r), "invalid_model_name");
 }
+
+#[test]
+fn tampered_saved_state_is_held_to_the_rules_of_input() {
+    let mut h = Harness::new();
+    let mut failing = hot_load("m", 1.0, "ram", &["chat"]);
+    failing["hot_load"]["simulate"] = json!({"fail_at_progress": 0.5});
+    h.send(failing);
+    let good: Value = serde_json::from_str(&h.engine.snapshot(h.now).to_json()).unwrap();
+    let config = parse_options(&json!({"clock": "manual"})).unwrap();
+    let read = |v: &Value| {
+        Snapshot::from_json(&v.to_string())
+            .and_then(|s| Engine::restore(&config, s, Box::new(|| 0.0)))
+    };
+    assert!(read(&good).is_ok());
+    let tamper = |edit: &dyn Fn(&mut Value)| {
+        let mut v = good.clone();
+        edit(&mut v);
+        read(&v).err().unwrap_or_default()
+    };
+    let markup_tag = tamper(&|v| v["library"][0][1]["capabilities"] = json!(["<script>"]));
+    assert!(markup_tag.contains("invalid"), "{markup_tag}");
+    let huge_job = tamper(&|v| v["jobs"][0]["spec"]["size_gb"] = json!(50.0f64.to_bits()));
+    assert!(huge_job.contains("invalid"), "{huge_job}");
+    let bad_name = tamper(&|v| v["library"][0][0] = json!("<b>x</b>"));
+    assert!(bad_name.contains("invalid"), "{bad_name}");
+    let foreign_id = tamper(&|v| v["jobs"][0]["id"] = json!("load_other_0"));
+    assert!(foreign_id.contains("not an id"), "{foreign_id}");
+    // saved error text is neutralised like a new one
+    let mut v = good.clone();
+    v["jobs"][0]["fail"]["error"] = json!("disk\u{202E}fire");
+    let restored = read(&v).unwrap();
+    let job = restored.jobs().next().unwrap();
+    assert_eq!(
+        job.fail.as_ref().map(|f| f.error.as_str()),
+        Some("disk\\u202efire")
+    );
+}
