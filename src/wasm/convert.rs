@@ -22,7 +22,7 @@ pub fn read_request(request: &JsValue) -> Result<Input, ApiError> {
     if let Some(text) = request.as_string() {
         return Ok(Input::Text(text));
     }
-    read_json(request)
+    read_json(request, "request")
         .map(Input::Json)
         .map_err(|why| ApiError::new(ErrorCode::InvalidRequest, why))
 }
@@ -34,7 +34,8 @@ pub fn read_options(options: &JsValue) -> Result<Value, String> {
     }
     let options =
         without_storage(options).map_err(|why| format!("invalid ServerOptions: {why}"))?;
-    read_json(&options).map_err(|why| format!("invalid ServerOptions: {why}"))
+    read_json(&options, "ServerOptions value")
+        .map_err(|why| format!("invalid ServerOptions: {why}"))
 }
 
 /// A shallow copy of the options without `storage`, which holds functions and
@@ -57,23 +58,20 @@ fn without_storage(options: &JsValue) -> Result<JsValue, String> {
     Ok(copy.into())
 }
 
-fn read_json(value: &JsValue) -> Result<Value, String> {
+/// `value` as `JSON.stringify` sees it; `what` names it in the reasons.
+fn read_json(value: &JsValue, what: &str) -> Result<Value, String> {
     let kind = value.js_typeof().as_string().unwrap_or_default();
     if matches!(
         kind.as_str(),
         "undefined" | "function" | "symbol" | "bigint"
     ) {
-        return Err(format!("A request must be a JSON object, not {kind}."));
+        return Err(format!("A {what} must be a JSON object, not {kind}."));
     }
-    let text = JSON::stringify(value).map_err(|e| {
-        format!(
-            "The request object could not be read as JSON: {}.",
-            error_text(&e)
-        )
-    })?;
+    let text = JSON::stringify(value)
+        .map_err(|e| format!("The {what} could not be read as JSON: {}.", error_text(&e)))?;
     let text = text.as_string().unwrap_or_default();
     crate::validate::parse_json(&text)
-        .map_err(|e| format!("The request object could not be read as JSON: {e}."))
+        .map_err(|e| format!("The {what} could not be read as JSON: {e}."))
 }
 
 /// The message of a thrown JS value, fit for a reason: its first line,
