@@ -209,6 +209,17 @@ pub enum Phase {
     Failed,
 }
 
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Preparing => "preparing",
+            Phase::Loading => "loading",
+            Phase::Done => "done",
+            Phase::Failed => "failed",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[cfg_attr(target_arch = "wasm32", tsify(missing_as_null))]
@@ -240,6 +251,14 @@ impl LibraryJson {
                 .ok()
                 .map(std::rc::Rc::new),
         )
+    }
+}
+
+impl LibraryJson {
+    /// The shared text, for drivers that cache what they make of it (same
+    /// `Rc`, same text: the engine makes a new one whenever the library changes).
+    pub fn shared(&self) -> Option<&std::rc::Rc<Box<serde_json::value::RawValue>>> {
+        self.0.as_ref()
     }
 }
 

@@ -158,7 +158,12 @@ pub fn format_seconds(seconds: f64) -> String {
     }
     let micros = (seconds * 1e6).round() as u64; // saturates; tidy()'s precision
     let tenths = micros.saturating_add(50_000) / 100_000;
-    format!("{}.{}s", tenths / 10, tenths % 10)
+    // Without `format!`: this runs on every load_status.
+    let mut text = (tenths / 10).to_string();
+    text.push('.');
+    text.push(char::from(b'0' + (tenths % 10) as u8));
+    text.push('s');
+    text
 }
 
 /// A number for a sentence: integers without a decimal point, others as the

@@ -106,23 +106,29 @@ pub fn parse_value(value: &Value) -> Result<Request, Rejection> {
 }
 
 fn parse_command(obj: &Map<String, Value>) -> Result<Command, ApiError> {
-    if let Some(key) = obj.keys().find(|k| {
-        k.as_str() != "request_id"
-            && !COMMANDS.contains(&k.as_str())
-            && !SELECT_KEYS.contains(&k.as_str())
-    }) {
+    // One pass over the keys: the first unknown one, the command, and how many.
+    let mut unknown = None;
+    let mut command = None;
+    let mut count = 0;
+    let mut selects_by_need = false;
+    for key in obj.keys() {
+        let key = key.as_str();
+        if let Some(&name) = COMMANDS.iter().find(|c| **c == key) {
+            command = Some(name);
+            count += 1;
+        } else if SELECT_KEYS.contains(&key) {
+            selects_by_need = true;
+        } else if key != "request_id" && unknown.is_none() {
+            unknown = Some(key);
+        }
+    }
+    if let Some(key) = unknown {
         return Err(fault(
             ErrorCode::UnknownField,
             format!("The request has an unknown field {}; commands are {} and capabilities/priority/auto_select.", quote(key), COMMANDS.join(", ")),
         ));
     }
-    let commands: Vec<&str> = COMMANDS
-        .iter()
-        .copied()
-        .filter(|c| obj.contains_key(*c))
-        .collect();
-    let selects_by_need = SELECT_KEYS.iter().any(|k| obj.contains_key(*k));
-    let count = commands.len() + usize::from(selects_by_need);
+    let count = count + usize::from(selects_by_need);
     if count == 0 {
         return Err(fault(
             ErrorCode::InvalidRequest,
@@ -133,7 +139,11 @@ fn parse_command(obj: &Map<String, Value>) -> Result<Command, ApiError> {
         ));
     }
     if count > 1 {
-        let mut named: Vec<&str> = commands.clone();
+        let mut named: Vec<&str> = COMMANDS
+            .iter()
+            .copied()
+            .filter(|c| obj.contains_key(*c))
+            .collect();
         if selects_by_need {
             named.push("selection by need");
         }
@@ -145,7 +155,7 @@ fn parse_command(obj: &Map<String, Value>) -> Result<Command, ApiError> {
             ),
         ));
     }
-    let Some(&name) = commands.first() else {
+    let Some(name) = command else {
         return parse_selection_by_need(obj).map(Command::Select);
     };
     let value = obj.get(name).unwrap_or(&Value::Null);

@@ -299,3 +299,127 @@ async fn the_module_level_handle_request_uses_one_default_server() {
     .unwrap();
     assert_eq!(text(&again, "code"), "duplicate_model");
 }
+
+/// Every response kind, built by `respond.js`, reads exactly as its JSON form
+/// (same keys, same order, same values): a scripted session on a bare engine,
+/// each response converted both ways and compared as `JSON.stringify` text.
+#[wasm_bindgen_test]
+fn response_objects_match_their_json_form() {
+    use model_hotload::config::parse_options;
+    use model_hotload::engine::{Engine, Reply};
+    use model_hotload::wasm::{convert::to_js, respond::response_to_js};
+
+    let options = serde_json::json!({ "catalog": [
+        { "name": "123", "size_gb": 0.5, "tier": "ram", "capabilities": ["chat"] },
+        { "name": "zeta", "size_gb": 2.0, "tier": "swap", "capabilities": ["chat", "vision"] }
+    ] });
+    let config = parse_options(&options).unwrap();
+    let mut engine = Engine::new(&config, Box::new(|| 0.25));
+    let hl = |name: &str, extra: &str| {
+        format!(
+            r#"{{"hot_load": {{"model_name": "{name}", "model_config": {{"size_gb": 1.3, "tier": "ram", "capabilities": ["chat"]}}{extra}}}, "request_id": "r-{name}-ü"}}"#
+        )
+    };
+    let script: Vec<(f64, String)> = vec![
+        (0.0, r#"{"list_models": true}"#.into()),
+        (0.0, hl("alpha", "")),
+        (0.0, hl("beta", "")),
+        (
+            0.0,
+            hl(
+                "gamma",
+                r#", "simulate": {"fail_at_progress": 0.5, "error": "disque <b>plein</b> — ü"}"#,
+            ),
+        ),
+        (0.0, hl("alpha", "")),
+        (
+            100.0,
+            r#"{"load_status": "load_alpha_0", "request_id": 7}"#.into(),
+        ),
+        (
+            100.0,
+            r#"{"load_status": "load_alpha_0", "request_id": -0}"#.into(),
+        ),
+        (
+            100.0,
+            r#"{"load_status": "load_alpha_0", "request_id": 1.5}"#.into(),
+        ),
+        (100.0, r#"{"load_status": "nope"}"#.into()),
+        (100.0, r#"{"cancel_load": "load_beta_0"}"#.into()),
+        (100.0, r#"{"model": "missing"}"#.into()),
+        (100.0, r#"{"capabilities": ["telepathy"]}"#.into()),
+        (
+            5000.0,
+            r#"{"list_models": true, "request_id": "after"}"#.into(),
+        ),
+        (5000.0, r#"{"load_status": "load_gamma_0"}"#.into()),
+        (
+            5000.0,
+            r#"{"capabilities": ["chat"], "priority": "quality"}"#.into(),
+        ),
+        (5000.0, r#"{"model": "123"}"#.into()),
+        (5000.0, r#"{"model": "zeta", "request_id": "swap"}"#.into()),
+        (5000.0, r#"{"unload_model": "alpha"}"#.into()),
+        (5000.0, r#"{"list_jobs": true}"#.into()),
+        (5000.0, r#"{"metrics": true, "request_id": 3}"#.into()),
+        (5000.0, r#"{"system_status": true}"#.into()),
+        (5000.0, "not json".into()),
+        (
+            5000.0,
+            r#"{"hot_load": {"model_name": "x"}, "list_models": true}"#.into(),
+        ),
+        (
+            5000.0,
+            format!(r#"{{"unload_model": "{}"}}"#, "long-name-".repeat(12)),
+        ),
+    ];
+    let mut responses = Vec::new();
+    for (now, request) in &script {
+        engine.handle_timeout(*now);
+        match engine.handle_text(request, *now) {
+            Reply::Now(response) => responses.push(response),
+            Reply::AfterSwap(_) => {}
+        }
+    }
+    engine.handle_timeout(60_000.0);
+    responses.extend(engine.take_completions().into_iter().map(|(_, r)| r));
+    let kinds: std::collections::BTreeSet<&str> = responses
+        .iter()
+        .map(|r| match &r.body {
+            model_hotload::protocol::Body::HotLoadStarted(_) => "hot_load",
+            model_hotload::protocol::Body::JobStatus(_) => "status",
+            model_hotload::protocol::Body::Models(_) => "models",
+            model_hotload::protocol::Body::Selected(_) => "selected",
+            model_hotload::protocol::Body::Cancelled(_) => "cancelled",
+            model_hotload::protocol::Body::Unloaded(_) => "unloaded",
+            model_hotload::protocol::Body::Jobs(_) => "jobs",
+            model_hotload::protocol::Body::Metrics(_) => "metrics",
+            model_hotload::protocol::Body::System(_) => "system",
+            model_hotload::protocol::Body::Error(_) => "error",
+        })
+        .collect();
+    assert_eq!(kinds.len(), 10, "every response kind is covered: {kinds:?}");
+    for response in &responses {
+        let built = JSON::stringify(&response_to_js(response)).unwrap();
+        let parsed = JSON::stringify(&to_js(response)).unwrap();
+        assert_eq!(String::from(built), String::from(parsed), "{response:?}");
+    }
+}
+
+/// A caller that mutates a `list_models` response changes nothing else: each
+/// response owns its objects, though the library's view is cached.
+#[wasm_bindgen_test]
+async fn list_models_responses_own_their_objects() {
+    let server = manual();
+    let first = send(&server, obj(r#"{"list_models": true}"#)).await;
+    let models = get(&first, "models");
+    let name = Object::keys(models.unchecked_ref::<Object>()).get(0);
+    let model = Reflect::get(&models, &name).unwrap();
+    Array::from(&get(&model, "capabilities")).push(&"mutated".into());
+    Reflect::set(&model, &"tier".into(), &"storage".into()).unwrap();
+    let second = send(&server, obj(r#"{"list_models": true}"#)).await;
+    let again = Reflect::get(&get(&second, "models"), &name).unwrap();
+    assert_ne!(text(&again, "tier"), "storage");
+    let caps = Array::from(&get(&again, "capabilities"));
+    assert!(!caps.includes(&"mutated".into(), 0));
+}

@@ -3,7 +3,7 @@
 // target, npm's wasm-opt on each .wasm, a size check against the budget, the
 // package.json that ties the targets together, and a copy for the playground.
 import { execFileSync } from "node:child_process";
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -23,6 +23,28 @@ const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 
+/** The JS snippets wasm-bindgen copied from src/ (`#[wasm_bindgen(module = ...)]`). */
+function snippetFiles(dir) {
+  const base = join(dir, "snippets");
+  if (!existsSync(base)) return [];
+  return readdirSync(base, { recursive: true }).map((f) => join(base, f)).filter((f) => f.endsWith(".js"));
+}
+
+/**
+ * The nodejs glue `require`s each snippet, and the folder is CommonJS: rewrite
+ * our ES-module snippets (top-level `export function`s only) as CommonJS, so
+ * every Node 20 loads them (require of an ES module needs Node 20.19 or later).
+ */
+function toCommonJs(file) {
+  const names = [];
+  const text = readFileSync(file, "utf8").replace(/^export function (\w+)/gm, (_, name) => {
+    names.push(name);
+    return `function ${name}`;
+  });
+  if (/^\s*(export|import)\b/m.test(text)) throw new Error(`${file}: only top-level "export function" can be rewritten as CommonJS`);
+  writeFileSync(file, `${text}\nmodule.exports = { ${names.join(", ")} };\n`);
+}
+
 const sizes = [];
 for (const target of manifest.target) {
   const dir = join(outDir, target.dir);
@@ -36,7 +58,10 @@ for (const target of manifest.target) {
   }
   rmSync(join(dir, ".gitignore"), { force: true });
   appendFileSync(join(dir, `${NAME}.js`), readFileSync(join(root, "tools/package/freed-guard.js"), "utf8"));
-  sizes.push({ target: target.name, wasm: gz(wasm), js: gz(join(dir, `${NAME}.js`)), raw: statSync(wasm).size });
+  const snippets = snippetFiles(dir);
+  if (target.wasm_pack_target === "nodejs") snippets.forEach(toCommonJs);
+  const js = [join(dir, `${NAME}.js`), ...snippets].reduce((sum, f) => sum + gz(f), 0);
+  sizes.push({ target: target.name, wasm: gz(wasm), js, raw: statSync(wasm).size });
 }
 
 // Files of our own that complete the package (see tools/package/).

@@ -60,11 +60,9 @@ fn without_storage(options: &JsValue) -> Result<JsValue, String> {
 
 /// `value` as `JSON.stringify` sees it; `what` names it in the reasons.
 fn read_json(value: &JsValue, what: &str) -> Result<Value, String> {
-    let kind = value.js_typeof().as_string().unwrap_or_default();
-    if matches!(
-        kind.as_str(),
-        "undefined" | "function" | "symbol" | "bigint"
-    ) {
+    // Checked without reading `typeof` as text: this runs on every object request.
+    if value.is_undefined() || value.is_function() || value.is_symbol() || value.is_bigint() {
+        let kind = value.js_typeof().as_string().unwrap_or_default();
         return Err(format!("A {what} must be a JSON object, not {kind}."));
     }
     let text = JSON::stringify(value)

@@ -2,9 +2,11 @@
 //! conversion lives in `convert`, the clock and timer in `driver`, and every
 //! rule of the protocol in the pure core.
 
-mod convert;
+pub mod convert;
 mod driver;
+pub mod respond;
 mod storage;
+mod strings;
 
 use crate::config::{parse_options, ServerConfig};
 use convert::read_options;

@@ -37,7 +37,11 @@ test("the tarball holds the package and nothing else", () => {
     "package/node/model_hotload.js", "package/node/model_hotload_bg.wasm"]) {
     assert.ok(listing.includes(want), `${want} is packed`);
   }
-  assert.ok(!listing.some((f) => /\.gitignore$|\/src\/|\.rs$/.test(f)), listing.join("\n"));
+  // No sources, except the JS snippets wasm-bindgen copies from src/ (their path mirrors it).
+  assert.ok(!listing.some((f) => /\.gitignore$|\.rs$/.test(f) || (/\/src\//.test(f) && !/^package\/(web|node)\/snippets\/[^/]+\/src\/wasm\/[a-z]+\.js$/.test(f))), listing.join("\n"));
+  for (const dir of ["web", "node"]) {
+    assert.ok(listing.some((f) => f.startsWith(`package/${dir}/snippets/`) && f.endsWith("/respond.js")), `${dir}: the response builders are packed`);
+  }
   const meta = JSON.parse(readFileSync(join(project, "node_modules/model-hotload/package.json"), "utf8"));
   for (const key of ["name", "version", "description", "license", "repository", "keywords", "files", "sideEffects", "exports"]) {
     assert.ok(key in meta, key);

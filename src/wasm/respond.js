@@ -1,0 +1,65 @@
+// Response objects, built as object literals from values the Rust side passes
+// (src/wasm/respond.rs). One function per response kind; key order is the
+// order of the Rust structs, which tests/web.rs checks against the JSON form.
+// This file is an ES module; the Node build gets a CommonJS copy (tools/build.mjs).
+
+export function hotLoadStarted(job_id, model_name, estimated_time, estimated_seconds) {
+  return { status: "hot_load_started", job_id, model_name, estimated_time, estimated_seconds };
+}
+
+export function jobStatus(job_id, model_name, status, progress, elapsed_time, error, phase, tier,
+  size_gb, estimated_time, estimated_seconds, cancelled) {
+  return { job_id, model_name, status, progress, elapsed_time, error, phase, tier, size_gb,
+    estimated_time, estimated_seconds, cancelled };
+}
+
+export function modelList(models, total_models, active_hot_loads) {
+  return { status: "success", models: copyModels(models), total_models, active_hot_loads };
+}
+
+export function selected(model, size_gb, tier, capabilities, selection_reason, selection_time_ms,
+  swap_executed, swap_time, performance_target_met) {
+  return { status: "success", model, size_gb, tier, capabilities, selection_reason,
+    selection_time_ms, swap_executed, swap_time, performance_target_met };
+}
+
+export function cancelled(job_id, model_name, progress) {
+  return { status: "success", job_id, model_name, cancelled: true, progress };
+}
+
+export function unloaded(model, freed_gb, tier) {
+  return { status: "success", model, freed_gb, tier };
+}
+
+export function error(code, reason) {
+  return { status: "error", code, reason };
+}
+
+export function errorWithModels(code, reason, available_models) {
+  return { status: "error", code, reason, available_models };
+}
+
+// Appends the echoed request_id (last, as in the JSON form).
+export function withRequestId(response, request_id) {
+  response.request_id = request_id;
+  return response;
+}
+
+// Arrays of strings, built without one boundary crossing per item.
+export function array1(a) { return [a]; }
+export function array2(a, b) { return [a, b]; }
+export function push(array, item) { array.push(item); }
+
+// A fresh copy of the library's cached view (name -> model): every response
+// owns its objects, so a caller that mutates one changes nothing else.
+function copyModels(models) {
+  const out = {};
+  for (const name of Object.keys(models)) {
+    const m = models[name];
+    const copy = { size_gb: m.size_gb, tier: m.tier, capabilities: m.capabilities.slice() };
+    // A model may be called "__proto__": define it, never set the prototype.
+    if (name === "__proto__") Object.defineProperty(out, name, { value: copy, enumerable: true, writable: true, configurable: true });
+    else out[name] = copy;
+  }
+  return out;
+}
