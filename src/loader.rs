@@ -40,6 +40,8 @@ pub struct Job {
     pub load_ms: f64,
     pub fail: Option<SimulatedFailure>,
     pub outcome: Outcome,
+    /// `estimated_time` as responses show it, made once: `load_status` is the hot path.
+    estimated_time: String,
 }
 
 fn fraction(done: f64, of: f64) -> f64 {
@@ -70,6 +72,7 @@ impl Job {
             load_ms,
             fail,
             outcome: Outcome::Loading,
+            estimated_time: format_seconds((prepare_ms + load_ms) / 1000.0),
         }
     }
 
@@ -173,7 +176,7 @@ impl Job {
             phase: self.phase(now),
             tier: self.spec.tier,
             size_gb: self.spec.size_gb,
-            estimated_time: format_seconds(self.total_ms() / 1000.0),
+            estimated_time: self.estimated_time.clone(),
             estimated_seconds: tidy(self.total_ms() / 1000.0),
             cancelled,
         }

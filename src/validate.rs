@@ -44,6 +44,59 @@ fn fault(code: ErrorCode, reason: impl Into<String>) -> ApiError {
 
 /// Parses request text. Text that is not JSON is `malformed_json`.
 pub fn parse_text(text: &str) -> Result<Request, Rejection> {
+    match parse_simple(text) {
+        Some(command) => Ok(Request { id: None, command }),
+        None => parse_text_general(text),
+    }
+}
+
+/// The commonest requests, read without building a JSON value:
+/// `{"<command>": "<text>"}` for the commands that take a job id or a model
+/// name, and `{"<command>": true}` for the flags. Anything else (escapes,
+/// other keys, `request_id`, other values) is `None` and goes the general way,
+/// which gives the same answer for what this accepts (tests/props.rs checks).
+pub fn parse_simple(text: &str) -> Option<Command> {
+    fn ws(s: &str) -> &str {
+        s.trim_start_matches([' ', '\t', '\n', '\r'])
+    }
+    // No escapes and no raw control characters (which JSON refuses).
+    let plain = |s: &str| !s.contains(|c: char| c == '\\' || c < ' ');
+    let rest = ws(text).strip_prefix('{')?;
+    let (key, rest) = ws(rest).strip_prefix('"')?.split_once('"')?;
+    let rest = ws(ws(rest).strip_prefix(':')?);
+    let (command, rest) = if let Some(rest) = rest.strip_prefix('"') {
+        let (value, rest) = rest.split_once('"')?;
+        if !plain(key) || !plain(value) {
+            return None;
+        }
+        let value = String::from(value);
+        let command = match key {
+            "load_status" => Command::LoadStatus(value),
+            "cancel_load" => Command::CancelLoad(value),
+            "unload_model" => Command::UnloadModel(value),
+            "model" => Command::Select(Selection::Named(value)),
+            _ => return None,
+        };
+        (command, rest)
+    } else {
+        let rest = rest.strip_prefix("true")?;
+        let command = match key {
+            "list_models" => Command::ListModels,
+            "list_jobs" => Command::ListJobs,
+            "metrics" => Command::Metrics,
+            "system_status" => Command::SystemStatus,
+            _ => return None,
+        };
+        (command, rest)
+    };
+    ws(ws(rest).strip_prefix('}')?)
+        .is_empty()
+        .then_some(command)
+}
+
+/// Request text read as a JSON value, then validated: every request
+/// [`parse_simple`] does not take.
+pub fn parse_text_general(text: &str) -> Result<Request, Rejection> {
     match parse_json(text) {
         Ok(value) => parse_value(&value),
         Err(e) => Err(Rejection {

@@ -186,3 +186,126 @@ proptest! {
         prop_assert_eq!(m.h.engine.poll_timeout(), None);
     }
 }
+
+/// Pieces of request text, near the shapes `parse_simple` takes and just off them.
+const PIECES: [&str; 30] = [
+    "{",
+    "}",
+    "\"",
+    ":",
+    " ",
+    "\t",
+    "\n",
+    "\r",
+    "\u{a0}",
+    "\\",
+    "\\\"",
+    "\\u0041",
+    "\u{1}",
+    ",",
+    "true",
+    "tru",
+    "false",
+    "1",
+    "null",
+    "[\"x\"]",
+    "load_status",
+    "cancel_load",
+    "model",
+    "unload_model",
+    "list_models",
+    "metrics",
+    "request_id",
+    "load_a_0",
+    "é",
+    "\u{7f}",
+];
+
+fn simple_shaped() -> impl Strategy<Value = String> {
+    let ws = prop::sample::select(vec!["", " ", "\t", "\n ", "\r\n", "\u{a0}", "\u{b}"]);
+    let key = prop::sample::select(vec![
+        "load_status",
+        "cancel_load",
+        "unload_model",
+        "model",
+        "list_models",
+        "list_jobs",
+        "metrics",
+        "system_status",
+        "request_id",
+        "load_status\\u0020",
+        "",
+    ]);
+    let value = prop::sample::select(vec![
+        "\"load_a_0\"",
+        "\"\"",
+        "\"a\\\"b\"",
+        "\"tab\there\"",
+        "\"ünï €\"",
+        "\"a\\nb\"",
+        "true",
+        "True",
+        "truex",
+        "false",
+        "1",
+        "\"x\"}",
+        "\"x\",\"model\":\"y\"",
+    ]);
+    (
+        ws.clone(),
+        key,
+        ws.clone(),
+        ws.clone(),
+        value,
+        ws.clone(),
+        ws,
+    )
+        .prop_map(|(a, k, b, c, v, d, e)| format!("{a}{{{b}\"{k}\"{c}:{d}{v}{e}}}"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    /// Whatever the fast reader of request text accepts, the general path
+    /// (JSON value, then the validator) reads as the same request.
+    #[test]
+    fn the_fast_request_reader_agrees_with_the_general_path(
+        text in prop_oneof![
+            simple_shaped(),
+            prop::collection::vec(prop::sample::select(PIECES.to_vec()), 0..12)
+                .prop_map(|pieces| pieces.concat()),
+        ]
+    ) {
+        use model_hotload::protocol::Request;
+        use model_hotload::validate::{parse_simple, parse_text_general};
+        if let Some(command) = parse_simple(&text) {
+            let general = parse_text_general(&text);
+            prop_assert!(
+                matches!(&general, Ok(r) if *r == Request { id: None, command: command.clone() }),
+                "{text:?}: fast {command:?}, general {general:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_fast_request_reader_takes_the_common_shapes() {
+    use model_hotload::protocol::Command;
+    use model_hotload::validate::parse_simple;
+    assert_eq!(
+        parse_simple(r#"{"load_status":"load_m_1700000000"}"#),
+        Some(Command::LoadStatus("load_m_1700000000".into()))
+    );
+    assert_eq!(
+        parse_simple(" {\n \"list_models\" : true } "),
+        Some(Command::ListModels)
+    );
+    for general in [
+        r#"{"load_status":"a\"b"}"#,
+        r#"{"load_status":"x","request_id":1}"#,
+        r#"{"list_models":false}"#,
+        "\u{a0}{\"metrics\":true}",
+    ] {
+        assert_eq!(parse_simple(general), None, "{general}");
+    }
+}

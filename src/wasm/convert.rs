@@ -2,16 +2,30 @@
 //! plain objects (never `Map`s).
 
 use crate::error::{ApiError, ErrorCode};
-use crate::protocol::Response;
+use crate::protocol::{Command, Request, Response, Selection};
 use js_sys::JSON;
 use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
+#[wasm_bindgen(module = "/src/wasm/request.js")]
+extern "C" {
+    // Plain numbers and values in and out: a call that returns through memory
+    // (an `Option<f64>`, a string check) costs more than the rest of the read.
+    #[wasm_bindgen(js_name = simpleCommand)]
+    fn simple_command(request: &JsValue) -> i32;
+    #[wasm_bindgen(js_name = takeText)]
+    fn take_text() -> Option<String>;
+    #[wasm_bindgen(js_name = takeCopy)]
+    fn take_copy() -> JsValue;
+}
+
 /// A request as the engine takes it.
 pub enum Input {
     Text(String),
     Json(Value),
+    /// One of the commonest requests, read without JSON (see `request.js`).
+    Simple(Request),
 }
 
 /// Reads a request: a string is JSON text; anything else is read as
@@ -19,12 +33,43 @@ pub enum Input {
 /// behave as they do in `JSON.stringify`. Runs no engine code, so a getter
 /// that calls back into the server is safe.
 pub fn read_request(request: &JsValue) -> Result<Input, ApiError> {
-    if let Some(text) = request.as_string() {
+    let copy;
+    let request = if request.is_object() {
+        match simple_command(request) {
+            -1 => request,
+            -2 => {
+                copy = take_copy();
+                &copy
+            }
+            index => match simple(index) {
+                Some(command) => return Ok(Input::Simple(Request { id: None, command })),
+                None => request,
+            },
+        }
+    } else if let Some(text) = request.as_string() {
         return Ok(Input::Text(text));
-    }
+    } else {
+        request
+    };
     read_json(request, "request")
         .map(Input::Json)
         .map_err(|why| ApiError::new(ErrorCode::InvalidRequest, why))
+}
+
+/// The command at `index` in `request.js`'s list, which has checked its value.
+fn simple(index: i32) -> Option<Command> {
+    let text = || take_text().unwrap_or_default();
+    Some(match index {
+        0 => Command::LoadStatus(text()),
+        1 => Command::CancelLoad(text()),
+        2 => Command::UnloadModel(text()),
+        3 => Command::Select(Selection::Named(text())),
+        4 => Command::ListModels,
+        5 => Command::ListJobs,
+        6 => Command::Metrics,
+        7 => Command::SystemStatus,
+        _ => return None,
+    })
 }
 
 /// Reads `ServerOptions`; `undefined` and `null` mean defaults.

@@ -180,6 +180,7 @@ impl Driver {
             match input {
                 Ok(Input::Text(text)) => state.engine.handle_text(&text, now),
                 Ok(Input::Json(value)) => state.engine.handle_value(&value, now),
+                Ok(Input::Simple(request)) => state.engine.handle(request, now),
                 Err(error) => Reply::Now(Response::error(error, None)),
             }
         };

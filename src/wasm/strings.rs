@@ -9,7 +9,7 @@ use wasm_bindgen::JsValue;
 /// Direct-mapped: a text evicts the one in its slot. Bounded memory, no scans.
 const SLOTS: usize = 1024;
 /// Longer texts (reasons, long names) are decoded each time.
-const MAX_CACHED_LEN: usize = 64;
+const MAX_CACHED_LEN: usize = 128;
 
 /// A cached text and its JS string.
 type Slot = Option<(Box<str>, JsValue)>;

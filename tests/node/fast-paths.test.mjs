@@ -1,0 +1,136 @@
+// The fast readers of common requests (src/wasm/request.js for objects,
+// validate::parse_simple for text) answer exactly as the general way: every
+// request below is sent as an object to one server and as its JSON text
+// (JSON.stringify, the general way's own reading) to a twin, and both answers
+// must be equal. Getters must run exactly once per request, as in JSON.stringify.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { hotLoad, manual } from "./helpers.mjs";
+
+async function twins() {
+  const a = manual(), b = manual();
+  for (const s of [a, b]) {
+    await s.handleRequest(hotLoad("alpha", 1));
+    await s.handleRequest(hotLoad("beta", 2, "swap"));
+  }
+  return [a, b];
+}
+
+function withGetter(key, value, counter) {
+  const o = {};
+  Object.defineProperty(o, key, { enumerable: true, get() { counter.n++; return value; } });
+  return o;
+}
+
+class Named { constructor() { this.load_status = "load_alpha_1700000000"; } }
+
+const cases = () => {
+  const counter = { n: 0 };
+  const inherited = Object.create({ list_models: true });
+  const nullProto = Object.assign(Object.create(null), { list_models: true });
+  const hidden = {};
+  Object.defineProperty(hidden, "list_models", { value: true, enumerable: false });
+  return {
+    counter,
+    list: [
+      { load_status: "load_alpha_1700000000" },
+      { load_status: "nope" },
+      { load_status: "" },
+      { load_status: "\ud800 lone" },
+      { load_status: 5 },
+      { load_status: null },
+      { load_status: undefined },
+      { load_status: ["load_alpha_1700000000"] },
+      { load_status: { toJSON: () => "load_alpha_1700000000" } },
+      { cancel_load: "load_beta_1700000000" },
+      { cancel_load: "load_beta_1700000000" },
+      { unload_model: "gpt2-small" },
+      { unload_model: "<b>x</b>" },
+      { model: "alpha" },
+      { model: "missing" },
+      { model: 1 },
+      { list_models: true },
+      { list_models: false },
+      { list_models: "true" },
+      { list_models: 1 },
+      { list_jobs: true },
+      { metrics: true },
+      { system_status: true },
+      { list_models: true, request_id: 1 },
+      { list_models: true, metrics: true },
+      { list_models: true, extra: 1 },
+      { [Symbol("s")]: 1, list_models: true },
+      withGetter("list_models", true, counter),
+      withGetter("load_status", "load_alpha_1700000000", counter),
+      withGetter("load_status", 42, counter),
+      withGetter("model", "beta", counter),
+      inherited,
+      nullProto,
+      hidden,
+      new Named(),
+      [["list_models", true]],
+      { toJSON: () => ({ metrics: true }) },
+    ],
+  };
+};
+
+test("object requests answer as their JSON text does", async () => {
+  const [a, b] = await twins();
+  const { list, counter } = cases();
+  let getterReads = 0;
+  for (const request of list) {
+    const before = counter.n;
+    const fromObject = await a.handleRequest(request);
+    const reads = counter.n - before;
+    const text = JSON.stringify(request);
+    assert.equal(reads, counter.n - before - reads, `${text}: a getter runs as often as in JSON.stringify`);
+    const fromText = await b.handleRequest(text ?? "undefined");
+    if (text === undefined) continue; // not JSON at all: the two differ by design (invalid_request vs malformed_json)
+    getterReads += reads;
+    assert.deepEqual(fromObject, fromText, `${text}`);
+    assert.deepEqual(Object.keys(fromObject), Object.keys(fromText), `${text}: key order`);
+  }
+  assert.equal(getterReads, 4, "each getter ran once when its request was read");
+});
+
+test("a polluted Object.prototype.toJSON is honoured as JSON.stringify honours it", async () => {
+  const [a, b] = await twins();
+  Object.prototype.toJSON = function () { return { metrics: true }; };
+  try {
+    const text = JSON.stringify({ list_models: true });
+    const fromObject = await a.handleRequest({ list_models: true });
+    const fromText = await b.handleRequest(text);
+    assert.deepEqual({ ...fromObject }, { ...fromText });
+    assert.ok("loads" in fromObject, "read as metrics, as JSON.stringify reads it");
+  } finally {
+    delete Object.prototype.toJSON;
+  }
+});
+
+test("a throwing getter is reported, not thrown", async () => {
+  const s = manual();
+  const request = {};
+  Object.defineProperty(request, "load_status", { enumerable: true, get() { throw new Error("boom"); } });
+  const r = await s.handleRequest(request);
+  assert.equal(r.status, "error");
+  assert.equal(r.code, "invalid_request");
+  assert.match(r.reason, /boom/);
+});
+
+test("request text with whitespace, escapes and extra keys answers as the general reader does", async () => {
+  const [a, b] = await twins();
+  const texts = [
+    ['{"load_status":"load_alpha_1700000000"}', '{ "load_status" : "load_alpha_1700000000" , "request_id": null }'],
+    ['{"list_models":true}', ' {\n\t"list_models"\r: true }\n'],
+    ['{"model":"alpha"}', '{"model":"\\u0061lpha"}'],
+  ];
+  for (const [fast, general] of texts) {
+    const x = await a.handleRequest(fast);
+    const y = await b.handleRequest(general);
+    if (general.includes("request_id")) {
+      assert.equal(y.code, "invalid_request", "request_id null is refused by the general reader");
+      continue;
+    }
+    assert.deepEqual(x, y, `${fast} vs ${general}`);
+  }
+});
