@@ -457,18 +457,30 @@ impl Engine {
                     )
                     .with_models(self.available()));
                 };
-                let reason = format!(
-                    "Best {} match for {}: {name} (score {}, {} tier, {} GB)",
+                // "Best quality match for chat: llama-7b (score 2.2, swap tier, 7 GB)",
+                // without format!: selections are frequent.
+                let mut reason = String::with_capacity(96);
+                for part in [
+                    "Best ",
                     match priority {
                         Priority::Speed => "speed",
                         Priority::Quality => "quality",
                         Priority::Balanced => "balanced",
                     },
-                    capabilities.join(", "),
-                    num2(score),
+                    " match for ",
+                    &capabilities.join(", "),
+                    ": ",
+                    name,
+                    " (score ",
+                    &num2(score),
+                    ", ",
                     spec.tier.as_str(),
-                    num(spec.size_gb)
-                );
+                    " tier, ",
+                    &num(spec.size_gb),
+                    " GB)",
+                ] {
+                    reason.push_str(part);
+                }
                 (name.clone(), spec.clone(), reason)
             }
         };

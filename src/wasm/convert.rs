@@ -41,6 +41,10 @@ pub fn read_request(request: &JsValue) -> Result<Input, ApiError> {
                 copy = take_copy();
                 &copy
             }
+            SELECTION => match take_text().as_deref().and_then(selection) {
+                Some(value) => return Ok(Input::Json(value)),
+                None => request,
+            },
             index => match simple(index) {
                 Some(command) => return Ok(Input::Simple(Request { id: None, command })),
                 None => request,
@@ -54,6 +58,34 @@ pub fn read_request(request: &JsValue) -> Result<Input, ApiError> {
     read_json(request, "request")
         .map(Input::Json)
         .map_err(|why| ApiError::new(ErrorCode::InvalidRequest, why))
+}
+
+/// `request.js`'s index for a selection by need.
+const SELECTION: i32 = 8;
+
+/// A selection by need as `request.js` hands it over (see `selection` there),
+/// as the JSON value the validator reads.
+fn selection(text: &str) -> Option<Value> {
+    let mut chars = text.chars();
+    let mask = chars.next()?.to_digit(8)?;
+    let mut rest = chars.as_str();
+    let mut map = serde_json::Map::new();
+    if mask & 2 != 0 {
+        let (priority, after) = rest.split_once('\0')?;
+        map.insert("priority".into(), Value::String(priority.into()));
+        rest = after;
+    }
+    if mask & 1 != 0 {
+        let items = rest.split_terminator('\0');
+        map.insert(
+            "capabilities".into(),
+            Value::Array(items.map(|c| Value::String(c.into())).collect()),
+        );
+    }
+    if mask & 4 != 0 {
+        map.insert("auto_select".into(), Value::Bool(true));
+    }
+    Some(Value::Object(map))
 }
 
 /// The command at `index` in `request.js`'s list, which has checked its value.

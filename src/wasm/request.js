@@ -1,36 +1,89 @@
-// The commonest requests, read without JSON: an object with one key, a command
-// that takes a text ({load_status: id}) or `true` ({list_models: true}). Called
-// by src/wasm/convert.rs, which maps each index to its command in this order.
+// The commonest requests, read without JSON. Called by src/wasm/convert.rs,
+// which maps each index to its command in this order:
+// - an object with one key, a command that takes a text ({load_status: id}) or
+//   `true` ({list_models: true});
+// - a selection by need ({capabilities: [...], priority, auto_select}) whose
+//   values are texts (and `true`): handed over as one text, then validated in
+//   Rust like any request.
 // Anything else goes the general way (JSON.stringify, then the validator), and
-// a value read here is never read twice: the general way gets a copy of it.
+// a value read here is never read twice: the general way then gets a copy.
 // This file is an ES module; the Node build gets a CommonJS copy (tools/build.mjs).
 
 const COMMANDS = ["load_status", "cancel_load", "unload_model", "model",
   "list_models", "list_jobs", "metrics", "system_status"];
 const TAKES_TEXT = 4; // the first four take a text; the others take `true`
+const SELECTION = COMMANDS.length; // the index of a selection by need
+const SELECT_KEYS = ["capabilities", "priority", "auto_select"];
+const SEP = "\u0000"; // ends each text of a selection; texts holding it go the general way
 
 let taken;
 
 // The command's index (its text is then `takeText()`); -1: read the request as
-// JSON; -2: read `takeCopy()` instead (a value was read here, and is not read twice).
+// JSON; -2: read `takeCopy()` instead.
 export function simpleCommand(request) {
   try {
     if (Object.getPrototypeOf(request) !== Object.prototype || Object.prototype.toJSON !== undefined) return -1;
     const keys = Object.keys(request);
-    if (keys.length !== 1) return -1;
-    const index = COMMANDS.indexOf(keys[0]);
-    if (index < 0) return -1;
-    const value = request[keys[0]];
-    if (index < TAKES_TEXT ? typeof value === "string" : value === true) {
-      taken = value;
-      return index;
+    if (keys.length === 1) {
+      const index = COMMANDS.indexOf(keys[0]);
+      if (index >= 0) {
+        const value = request[keys[0]];
+        if (index < TAKES_TEXT ? typeof value === "string" : value === true) {
+          taken = value;
+          return index;
+        }
+        taken = { [keys[0]]: value };
+        return -2;
+      }
     }
-    taken = { [keys[0]]: value };
-    return -2;
+    if (keys.length === 0 || keys.length > 3) return -1;
+    for (let i = 0; i < keys.length; i++) if (!SELECT_KEYS.includes(keys[i])) return -1;
+    return selection(request, keys);
   } catch {
     // A throwing getter or proxy trap: the general way reports it.
     return -1;
   }
+}
+
+// {capabilities, priority, auto_select} as one text: a digit saying which keys
+// are present (1 capabilities, 2 priority, 4 auto_select), then the priority,
+// then each capability, every text followed by SEP.
+function selection(request, keys) {
+  const copy = {};
+  for (const k of keys) copy[k] = request[k];
+  const caps = copy.capabilities, priority = copy.priority;
+  let simple = true;
+  let mask = 0, text = "";
+  if ("capabilities" in copy) {
+    mask |= 1;
+    if (Array.isArray(caps) && Object.getPrototypeOf(caps) === Array.prototype
+      && Array.prototype.toJSON === undefined && caps.toJSON === undefined) {
+      const items = caps.slice(); // each element read once
+      copy.capabilities = items;
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        if (typeof item !== "string" || item.includes(SEP)) { simple = false; break; }
+        text += item + SEP;
+      }
+    } else {
+      simple = false;
+    }
+  }
+  if ("priority" in copy) {
+    mask |= 2;
+    if (typeof priority !== "string" || priority.includes(SEP)) simple = false;
+    else text = priority + SEP + text;
+  }
+  if ("auto_select" in copy) {
+    mask |= 4;
+    if (copy.auto_select !== true) simple = false;
+  }
+  if (!simple) {
+    taken = copy;
+    return -2;
+  }
+  taken = mask + text;
+  return SELECTION;
 }
 
 export function takeText() {
