@@ -6,7 +6,7 @@
 //
 //   node --expose-gc bench/run.mjs [--quick] [--out FILE]
 import { createRequire } from "node:module";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem, release, platform } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -101,7 +101,7 @@ async function perCall() {
   return rows;
 }
 
-/** Where a load_status call's time goes: the pieces, measured apart. */
+/** Where a call's time goes: whole calls by path, and JS-only pieces, measured apart. */
 async function floors() {
   const n = QUICK ? 2000 : 200_000;
   const s = new ours.Server({ clock: "manual" });
@@ -111,14 +111,22 @@ async function floors() {
   const enc = new TextEncoder(), dec = new TextDecoder();
   const bytes = enc.encode(response);
   const sink = new Uint8Array(1024);
+  const object = { load_status: job_id };
+  const selection = { capabilities: ["text-generation"], priority: "quality" };
+  const general = { load_status: job_id, request_id: 1 }; // two keys: the general way
+  const idBytes = enc.encode(job_id);
   const rows = [
     ["an exported method that does nothing (`server.now()`)", () => s.now()],
     ["the shortest request: text that is not JSON (`\"x\"`, malformed_json)", () => s.handleRequest("x")],
-    ["the whole `load_status` (JSON string)", () => s.handleRequest(text)],
+    ["the whole `load_status` (JSON string, fast reader)", () => s.handleRequest(text)],
+    ["the whole `load_status` (object, fast reader)", () => s.handleRequest(object)],
+    ["the whole `load_status` with a `request_id` (object, general way: JSON.stringify + serde_json)", () => s.handleRequest(general)],
+    ["the whole selection by need (object, fast reader)", () => s.handleRequest(selection)],
     ["JS only: `Promise.resolve(x)`", () => Promise.resolve(bytes)],
+    ["JS only: `JSON.stringify` of the selection request (what the fast reader skips)", () => JSON.stringify(selection)],
     [`JS only: UTF-8 encode of the ${text.length}-character request (\`encodeInto\`)`, () => enc.encodeInto(text, sink)],
-    [`JS only: UTF-8 decode of the ${response.length}-character response`, () => dec.decode(bytes)],
-    [`JS only: \`JSON.parse\` of the ${response.length}-character response`, () => JSON.parse(response)],
+    [`JS only: UTF-8 decode of the ${job_id.length}-character job id (what the string cache skips)`, () => dec.decode(idBytes)],
+    [`JS only: \`JSON.parse\` of the ${response.length}-character response (the old way out)`, () => JSON.parse(response)],
   ];
   const out = [];
   for (const [label, call] of rows) {
@@ -195,7 +203,10 @@ async function memory() {
 
 function sizes() {
   const gz = (f) => gzipSync(readFileSync(join(root, "pkg", f)), { level: 9 }).length;
-  return { wasm: gz("web/model_hotload_bg.wasm"), webGlue: gz("web/model_hotload.js"), nodeGlue: gz("node/model_hotload.js"), wasmRaw: readFileSync(join(root, "pkg/web/model_hotload_bg.wasm")).length };
+  // The glue and the JS snippets wasm-bindgen copies (response builders, request reader).
+  const js = (dir) => [`${dir}/model_hotload.js`, ...readdirSync(join(root, "pkg", dir, "snippets"), { recursive: true })
+    .filter((f) => f.endsWith(".js")).map((f) => `${dir}/snippets/${f}`)].reduce((sum, f) => sum + gz(f), 0);
+  return { wasm: gz("web/model_hotload_bg.wasm"), webGlue: js("web"), nodeGlue: js("node"), wasmRaw: readFileSync(join(root, "pkg/web/model_hotload_bg.wasm")).length };
 }
 
 /** Module instantiation in headless Chromium: compile + instantiate of the fetched bytes, per page load. */
@@ -251,7 +262,7 @@ const others = [
   `| … completion lateness p50 / p95 / max (ms) | ${fmt(cOurs.p50)} / ${fmt(cOurs.p95)} / ${fmt(cOurs.max)} | ${fmt(cRef.p50)} / ${fmt(cRef.p95)} / ${fmt(cRef.max)} | p95 ≤ 5 |`,
   `| module instantiation in Chromium (ms, median) | ${fmt(web.instantiateMs)} | | ≤ 5 |`,
   `| \`.wasm\` gzipped (raw) | ${fmt(size.wasm / 1024, 1)} KiB (${fmt(size.wasmRaw / 1024, 1)} KiB) | | ≤ 64 KiB |`,
-  `| JS glue gzipped, web / nodejs | ${fmt(size.webGlue / 1024, 1)} / ${fmt(size.nodeGlue / 1024, 1)} KiB | | |`,
+  `| JS glue + snippets gzipped, web / nodejs | ${fmt(size.webGlue / 1024, 1)} / ${fmt(size.nodeGlue / 1024, 1)} KiB | | |`,
   `| memory after ${mem.jobs.toLocaleString("en")} finished jobs | ${fmt(mem.oursBytes / 1024, 0)} KiB (WASM memory growth) | ${fmt(mem.refBytes / 1024, 0)} KiB (JS heap growth${mem.gc ? "" : ", no --expose-gc"}) | below the reference |`,
 ].join("\n");
 const floorTable = ["| piece (model-hotload, Node) | ns per call |", "|---|---:|", ...floor.map(([l, ns]) => `| ${l} | ${fmt(ns, 0)} |`)].join("\n");

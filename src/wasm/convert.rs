@@ -34,26 +34,24 @@ pub enum Input {
 /// that calls back into the server is safe.
 pub fn read_request(request: &JsValue) -> Result<Input, ApiError> {
     let copy;
-    let request = if request.is_object() {
-        match simple_command(request) {
-            -1 => request,
-            -2 => {
-                copy = take_copy();
-                &copy
-            }
-            SELECTION => match take_text().as_deref().and_then(selection) {
-                Some(value) => return Ok(Input::Json(value)),
-                None => request,
-            },
-            index => match simple(index) {
-                Some(command) => return Ok(Input::Simple(Request { id: None, command })),
-                None => request,
-            },
+    let request = match simple_command(request) {
+        -3 => match request.as_string() {
+            Some(text) => return Ok(Input::Text(text)),
+            None => request,
+        },
+        -1 => request,
+        -2 => {
+            copy = take_copy();
+            &copy
         }
-    } else if let Some(text) = request.as_string() {
-        return Ok(Input::Text(text));
-    } else {
-        request
+        SELECTION => match take_text().as_deref().and_then(selection) {
+            Some(value) => return Ok(Input::Json(value)),
+            None => request,
+        },
+        index => match simple(index) {
+            Some(command) => return Ok(Input::Simple(Request { id: None, command })),
+            None => request,
+        },
     };
     read_json(request, "request")
         .map(Input::Json)

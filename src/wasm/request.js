@@ -19,8 +19,9 @@ const SEP = "\u0000"; // ends each text of a selection; texts holding it go the 
 let taken;
 
 // The command's index (its text is then `takeText()`); -1: read the request as
-// JSON; -2: read `takeCopy()` instead.
+// JSON; -2: read `takeCopy()` instead; -3: not an object (text, or bad input).
 export function simpleCommand(request) {
+  if (typeof request !== "object" || request === null) return -3;
   try {
     if (Object.getPrototypeOf(request) !== Object.prototype || Object.prototype.toJSON !== undefined) return -1;
     const keys = Object.keys(request);

@@ -62,6 +62,8 @@ extern "C" {
     fn array1(a: &JsValue) -> Array;
     fn array2(a: &JsValue, b: &JsValue) -> Array;
     fn push(array: &Array, item: &JsValue);
+    #[wasm_bindgen(js_name = libraryView)]
+    fn library_view_of(json: &str) -> JsValue;
 }
 
 /// A response as the object `handleRequest` resolves with.
@@ -161,7 +163,7 @@ thread_local! {
 /// `respond.js` copies it for each response.
 fn library_view(library: &LibraryJson) -> JsValue {
     let Some(shared) = library.shared() else {
-        return js_sys::Object::new().into();
+        return Array::new().into();
     };
     VIEWS_CACHE.with(|cache| {
         let Ok(mut cache) = cache.try_borrow_mut() else {
@@ -181,5 +183,5 @@ fn library_view(library: &LibraryJson) -> JsValue {
 }
 
 fn parse(raw: &RawValue) -> JsValue {
-    js_sys::JSON::parse(raw.get()).unwrap_or_else(|_| js_sys::Object::new().into())
+    library_view_of(raw.get())
 }
