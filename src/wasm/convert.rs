@@ -14,8 +14,10 @@ extern "C" {
     // (an `Option<f64>`, a string check) costs more than the rest of the read.
     #[wasm_bindgen(js_name = simpleCommand)]
     fn simple_command(request: &JsValue) -> i32;
-    #[wasm_bindgen(js_name = takeText)]
-    fn take_text() -> Option<String>;
+    #[wasm_bindgen(js_name = setMemory)]
+    fn set_memory(memory: &JsValue);
+    #[wasm_bindgen(js_name = takeTextInto)]
+    fn take_text_into(ptr: *mut u8, room: usize) -> i32;
     #[wasm_bindgen(js_name = takeCopy)]
     fn take_copy() -> JsValue;
 }
@@ -35,16 +37,13 @@ pub enum Input {
 pub fn read_request(request: &JsValue) -> Result<Input, ApiError> {
     let copy;
     let request = match simple_command(request) {
-        -3 => match request.as_string() {
-            Some(text) => return Ok(Input::Text(text)),
-            None => request,
-        },
-        -1 => request,
+        -4 => return Ok(Input::Text(take_text())),
+        -1 | -3 => request,
         -2 => {
             copy = take_copy();
             &copy
         }
-        SELECTION => match take_text().as_deref().and_then(selection) {
+        SELECTION => match selection(&take_text()) {
             Some(value) => return Ok(Input::Json(value)),
             None => request,
         },
@@ -56,6 +55,30 @@ pub fn read_request(request: &JsValue) -> Result<Input, ApiError> {
     read_json(request, "request")
         .map(Input::Json)
         .map_err(|why| ApiError::new(ErrorCode::InvalidRequest, why))
+}
+
+thread_local! {
+    static MEMORY_SHARED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The text `request.js` has taken, written by it into a buffer of ours.
+fn take_text() -> String {
+    if !MEMORY_SHARED.with(|shared| shared.replace(true)) {
+        set_memory(&wasm_bindgen::memory());
+    }
+    let mut buffer = vec![0u8; 64];
+    // Twice at most: a text that may not fit says how much room it needs.
+    for _ in 0..2 {
+        let written = take_text_into(buffer.as_mut_ptr(), buffer.len());
+        match usize::try_from(written) {
+            Ok(written) => {
+                buffer.truncate(written);
+                return String::from_utf8(buffer).unwrap_or_default();
+            }
+            Err(_) => buffer.resize(written.unsigned_abs() as usize, 0),
+        }
+    }
+    String::new()
 }
 
 /// `request.js`'s index for a selection by need.
@@ -88,7 +111,7 @@ fn selection(text: &str) -> Option<Value> {
 
 /// The command at `index` in `request.js`'s list, which has checked its value.
 fn simple(index: i32) -> Option<Command> {
-    let text = || take_text().unwrap_or_default();
+    let text = take_text;
     Some(match index {
         0 => Command::LoadStatus(text()),
         1 => Command::CancelLoad(text()),

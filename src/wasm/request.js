@@ -18,9 +18,14 @@ const SEP = "\u0000"; // ends each text of a selection; texts holding it go the 
 
 let taken;
 
-// The command's index (its text is then `takeText()`); -1: read the request as
-// JSON; -2: read `takeCopy()` instead; -3: not an object (text, or bad input).
+// The command's index (its text is then `takeTextInto`); -1: read the request
+// as JSON; -2: read `takeCopy()` instead; -3: neither an object nor text (bad
+// input); -4: the request is text (JSON), taken.
 export function simpleCommand(request) {
+  if (typeof request === "string") {
+    taken = request;
+    return -4;
+  }
   if (typeof request !== "object" || request === null) return -3;
   try {
     if (Object.getPrototypeOf(request) !== Object.prototype || Object.prototype.toJSON !== undefined) return -1;
@@ -87,10 +92,40 @@ function selection(request, keys) {
   return SELECTION;
 }
 
-export function takeText() {
+// Texts are written straight into WASM memory: wasm-bindgen's own string
+// return goes through a DataView that Node 20 re-validates on every use.
+let memory = null;
+let bytes = new Uint8Array(0);
+const encoder = new TextEncoder();
+
+export function setMemory(wasmMemory) {
+  memory = wasmMemory;
+  bytes = new Uint8Array(memory.buffer);
+}
+
+// Writes the taken text as UTF-8 at `ptr` (room for `room` bytes) and returns
+// its length in bytes; or, when it may not fit, minus the room it needs (the
+// text stays taken for the next call).
+export function takeTextInto(ptr, room) {
   const text = taken;
+  if (typeof text !== "string") return 0;
+  if (bytes.byteLength === 0) bytes = new Uint8Array(memory.buffer); // memory grew: the old view is detached
+  const n = text.length;
+  if (n <= room) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 0x7f) break;
+      bytes[ptr + i] = c;
+    }
+    if (i === n) {
+      taken = undefined;
+      return n;
+    }
+  }
+  if (n * 3 > room) return -(n * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
   taken = undefined;
-  return text;
+  return encoder.encodeInto(text, bytes.subarray(ptr, ptr + room)).written;
 }
 
 export function takeCopy() {

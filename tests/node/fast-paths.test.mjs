@@ -8,10 +8,11 @@ import assert from "node:assert/strict";
 import { hotLoad, manual } from "./helpers.mjs";
 
 async function twins() {
-  const a = manual(), b = manual();
+  // Job ids below (load_alpha_1700000000, …) name these loads.
+  const a = manual({ startTime: 1_700_000_000_000 }), b = manual({ startTime: 1_700_000_000_000 });
   for (const s of [a, b]) {
-    await s.handleRequest(hotLoad("alpha", 1));
-    await s.handleRequest(hotLoad("beta", 2, "swap"));
+    assert.equal((await s.handleRequest(hotLoad("alpha", 1))).job_id, "load_alpha_1700000000");
+    assert.equal((await s.handleRequest(hotLoad("beta", 2, "swap"))).job_id, "load_beta_1700000000");
   }
   return [a, b];
 }
@@ -105,6 +106,12 @@ const cases = () => {
       { capabilities: Object.assign(["chat"], { toJSON: () => ["vision"] }) },
       { capabilities: new (class Caps extends Array {})() },
       { capabilities: (() => { const a = ["x"]; Object.defineProperty(a, 0, { enumerable: true, get() { counter.n++; return "chat"; } }); return a; })() },
+      // texts written into WASM memory by request.js: non-ASCII, longer than the first buffer, lone surrogates
+      { load_status: "ü".repeat(100) },
+      { load_status: "x".repeat(5000) },
+      { model: "模型-€-😀" },
+      { unload_model: "\ud83d-lone-\udc00" },
+      { capabilities: ["ç".repeat(70), "chat"], priority: "quality" },
       withGetter("priority", "speed", counter),
       withGetter("capabilities", ["chat"], counter),
     ],
@@ -128,6 +135,19 @@ test("object requests answer as their JSON text does", async () => {
     assert.deepEqual(Object.keys(fromObject), Object.keys(fromText), `${text}: key order`);
   }
   assert.equal(getterReads, 7, "each getter ran once when its request was read");
+});
+
+test("texts that grow WASM memory on their way in are read whole", async () => {
+  const [a, b] = await twins();
+  for (const size of [1 << 20, 8 << 20]) {
+    const id = "é".repeat(size);
+    const fromObject = await a.handleRequest({ load_status: id });
+    const fromText = await b.handleRequest(JSON.stringify({ load_status: id }));
+    assert.equal(fromObject.code, "job_not_found");
+    assert.deepEqual(fromObject, fromText);
+  }
+  const after = await a.handleRequest({ load_status: "load_alpha_1700000000" });
+  assert.equal(after.job_id, "load_alpha_1700000000", "short texts still read after memory grew");
 });
 
 test("a polluted Object.prototype.toJSON is honoured as JSON.stringify honours it", async () => {
