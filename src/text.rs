@@ -178,7 +178,29 @@ pub fn num(value: f64) -> String {
 
 /// A number rounded to two decimals, for figures like `5.95` or `6.79`.
 pub fn num2(value: f64) -> String {
-    num((value * 100.0).round() / 100.0)
+    let cents = (value * 100.0).round();
+    // Below 1e13 the hundredths are exact in integers, and the shortest
+    // round-trip text of cents / 100 is that decimal: write it without the
+    // float formatter (selection reasons run this on every call).
+    if cents.abs() < 1e15 {
+        let cents = cents as i64;
+        let (whole, frac) = (cents / 100, (cents % 100).unsigned_abs());
+        let digit = |d: u64| char::from(b'0' + (d % 10) as u8);
+        let mut text = String::with_capacity(8);
+        if cents < 0 && whole == 0 {
+            text.push('-');
+        }
+        text.push_str(&whole.to_string());
+        if frac != 0 {
+            text.push('.');
+            text.push(digit(frac / 10));
+            if frac % 10 != 0 {
+                text.push(digit(frac));
+            }
+        }
+        return text;
+    }
+    num(cents / 100.0)
 }
 
 /// A figure for a response, rounded to 1e-6 so that clients see `0.5`, not
@@ -199,6 +221,30 @@ pub fn gb(value: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn num2_writes_hundredths_as_the_float_formatter_does() {
+        let mut x = -1000.0_f64;
+        while x < 1000.0 {
+            let expected = num((x * 100.0).round() / 100.0);
+            assert_eq!(num2(x), expected, "{x}");
+            x += 0.0137;
+        }
+        for x in [
+            0.0,
+            -0.0,
+            0.005,
+            -0.004,
+            2.2,
+            6.79,
+            5.95,
+            1e12 + 0.25,
+            9.87e12,
+            -3.5,
+        ] {
+            assert_eq!(num2(x), num((x * 100.0).round() / 100.0), "{x}");
+        }
+    }
+
     use super::*;
 
     #[test]

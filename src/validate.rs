@@ -266,15 +266,7 @@ fn parse_selection_by_need(obj: &Map<String, Value>) -> Result<Selection, ApiErr
     };
     let priority = match obj.get("priority") {
         None => Priority::Balanced,
-        Some(Value::String(s)) => Priority::parse(s).ok_or_else(|| {
-            fault(
-                ErrorCode::InvalidRequest,
-                format!(
-                    "priority {} is not one of speed, quality, balanced.",
-                    quote(s)
-                ),
-            )
-        })?,
+        Some(Value::String(s)) => priority_of(s)?,
         Some(other) => {
             return Err(fault(
                 ErrorCode::InvalidRequest,
@@ -436,6 +428,36 @@ pub fn parse_model_config(value: &Value) -> Result<ModelSpec, ApiError> {
 }
 
 /// 1 to 16 distinct lowercase tags.
+fn priority_of(text: &str) -> Result<Priority, ApiError> {
+    Priority::parse(text).ok_or_else(|| {
+        fault(
+            ErrorCode::InvalidRequest,
+            format!(
+                "priority {} is not one of speed, quality, balanced.",
+                quote(text)
+            ),
+        )
+    })
+}
+
+/// A selection by need whose values are all texts (`auto_select`, if given,
+/// is `true`): what a fast reader of object requests hands over. The same
+/// checks as the JSON path, in the same order.
+pub fn parse_selection_texts(
+    capabilities: Option<&[&str]>,
+    priority: Option<&str>,
+) -> Result<Selection, ApiError> {
+    let capabilities = match capabilities {
+        None => vec![DEFAULT_CAPABILITY.to_string()],
+        Some(items) => tags(items.len(), items.iter().map(|t| Ok(*t)))?,
+    };
+    let priority = priority.map_or(Ok(Priority::Balanced), priority_of)?;
+    Ok(Selection::ByNeed {
+        capabilities,
+        priority,
+    })
+}
+
 pub fn parse_capabilities(value: &Value) -> Result<Vec<String>, ApiError> {
     let Some(items) = value.as_array() else {
         return Err(fault(
@@ -446,22 +468,38 @@ pub fn parse_capabilities(value: &Value) -> Result<Vec<String>, ApiError> {
             ),
         ));
     };
-    if items.is_empty() || items.len() > MAX_CAPABILITIES {
+    tags(
+        items.len(),
+        items.iter().map(|item| item.as_str().ok_or(item)),
+    )
+}
+
+fn not_a_tag(quoted: &str) -> ApiError {
+    fault(
+        ErrorCode::InvalidCapabilities,
+        format!(
+            "capability {quoted} is not a tag: use 1 to 64 lowercase letters, digits and -, starting with a letter or digit."
+        ),
+    )
+}
+
+/// Checks a list of tags, each a text or (as `Err`) another JSON value.
+fn tags<'a>(
+    count: usize,
+    items: impl Iterator<Item = Result<&'a str, &'a Value>>,
+) -> Result<Vec<String>, ApiError> {
+    if count == 0 || count > MAX_CAPABILITIES {
         return Err(fault(
             ErrorCode::InvalidCapabilities,
-            format!("capabilities must list 1 to 16 tags, not {}.", items.len()),
+            format!("capabilities must list 1 to 16 tags, not {count}."),
         ));
     }
-    let mut tags: Vec<String> = Vec::with_capacity(items.len());
+    let mut tags: Vec<String> = Vec::with_capacity(count);
     for item in items {
-        let Some(tag) = item.as_str().filter(|t| is_capability_tag(t)) else {
-            return Err(fault(
-                ErrorCode::InvalidCapabilities,
-                format!(
-                    "capability {} is not a tag: use 1 to 64 lowercase letters, digits and -, starting with a letter or digit.",
-                    quote_value(item)
-                ),
-            ));
+        let tag = match item {
+            Ok(tag) if is_capability_tag(tag) => tag,
+            Ok(text) => return Err(not_a_tag(&quote(text))),
+            Err(value) => return Err(not_a_tag(&quote_value(value))),
         };
         if tags.iter().any(|t| t == tag) {
             return Err(fault(

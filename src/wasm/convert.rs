@@ -44,7 +44,14 @@ pub fn read_request(request: &JsValue) -> Result<Input, ApiError> {
             &copy
         }
         SELECTION => match selection(&take_text()) {
-            Some(value) => return Ok(Input::Json(value)),
+            Some(read) => {
+                return read.map(|s| {
+                    Input::Simple(Request {
+                        id: None,
+                        command: Command::Select(s),
+                    })
+                })
+            }
             None => request,
         },
         index => match simple(index) {
@@ -85,28 +92,23 @@ fn take_text() -> String {
 const SELECTION: i32 = 8;
 
 /// A selection by need as `request.js` hands it over (see `selection` there),
-/// as the JSON value the validator reads.
-fn selection(text: &str) -> Option<Value> {
+/// checked by the validator; `None` if the text is not in that form.
+fn selection(text: &str) -> Option<Result<Selection, ApiError>> {
     let mut chars = text.chars();
     let mask = chars.next()?.to_digit(8)?;
     let mut rest = chars.as_str();
-    let mut map = serde_json::Map::new();
+    let mut priority = None;
     if mask & 2 != 0 {
-        let (priority, after) = rest.split_once('\0')?;
-        map.insert("priority".into(), Value::String(priority.into()));
+        let (p, after) = rest.split_once('\0')?;
+        priority = Some(p);
         rest = after;
     }
-    if mask & 1 != 0 {
-        let items = rest.split_terminator('\0');
-        map.insert(
-            "capabilities".into(),
-            Value::Array(items.map(|c| Value::String(c.into())).collect()),
-        );
-    }
-    if mask & 4 != 0 {
-        map.insert("auto_select".into(), Value::Bool(true));
-    }
-    Some(Value::Object(map))
+    let capabilities: Option<Vec<&str>> =
+        (mask & 1 != 0).then(|| rest.split_terminator('\0').collect());
+    Some(crate::validate::parse_selection_texts(
+        capabilities.as_deref(),
+        priority,
+    ))
 }
 
 /// The command at `index` in `request.js`'s list, which has checked its value.

@@ -55,8 +55,8 @@ export function simpleCommand(request) {
 // are present (1 capabilities, 2 priority, 4 auto_select), then the priority,
 // then each capability, every text followed by SEP.
 function selection(request, keys) {
-  const copy = {};
-  for (const k of keys) copy[k] = request[k];
+  const copy = {}; // what was read, for the general way if this one gives up
+  for (let i = 0; i < keys.length; i++) copy[keys[i]] = request[keys[i]];
   const caps = copy.capabilities, priority = copy.priority;
   let simple = true;
   let mask = 0, text = "";
