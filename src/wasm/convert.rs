@@ -2,7 +2,7 @@
 //! plain objects (never `Map`s).
 
 use crate::error::{ApiError, ErrorCode};
-use crate::protocol::{Command, Request, Response, Selection};
+use crate::protocol::{Command, Request, RequestId, Response, Selection};
 use js_sys::JSON;
 use serde::Serialize;
 use serde_json::Value;
@@ -18,6 +18,10 @@ extern "C" {
     fn set_memory(memory: &JsValue);
     #[wasm_bindgen(js_name = takeTextInto)]
     fn take_text_into(ptr: *mut u8, room: usize) -> i32;
+    #[wasm_bindgen(js_name = takeIdInto)]
+    fn take_id_into(ptr: *mut u8, room: usize) -> i32;
+    #[wasm_bindgen(js_name = takeIdNumber)]
+    fn take_id_number() -> f64;
     #[wasm_bindgen(js_name = takeCopy)]
     fn take_copy() -> JsValue;
 }
@@ -28,6 +32,8 @@ pub enum Input {
     Json(Value),
     /// One of the commonest requests, read without JSON (see `request.js`).
     Simple(Request),
+    /// A request read without JSON that the validator refused.
+    Rejected(ApiError, Option<RequestId>),
 }
 
 /// Reads a request: a string is JSON text; anything else is read as
@@ -37,27 +43,29 @@ pub enum Input {
 pub fn read_request(request: &JsValue) -> Result<Input, ApiError> {
     let copy;
     let request = match simple_command(request) {
-        -4 => return Ok(Input::Text(take_text())),
+        -4 => return Ok(Input::Text(take_text(take_text_into))),
         -1 | -3 => request,
         -2 => {
             copy = take_copy();
             &copy
         }
-        SELECTION => match selection(&take_text()) {
-            Some(read) => {
-                return read.map(|s| {
-                    Input::Simple(Request {
-                        id: None,
-                        command: Command::Select(s),
-                    })
-                })
+        code => {
+            let id = match code & (ID_TEXT | ID_NUMBER) {
+                ID_TEXT => Some(RequestId::Text(take_text(take_id_into))),
+                ID_NUMBER => Some(RequestId::Number(take_id_number())),
+                _ => None,
+            };
+            let command = match code & 0xff {
+                SELECTION => selection(&take_text(take_text_into)).map(|r| r.map(Command::Select)),
+                index => simple(index).map(Ok),
+            };
+            match command {
+                Some(Ok(command)) => return Ok(Input::Simple(Request { id, command })),
+                Some(Err(error)) => return Ok(Input::Rejected(error, id)),
+                // request.js and `simple` list the same commands: not reached.
+                None => request,
             }
-            None => request,
-        },
-        index => match simple(index) {
-            Some(command) => return Ok(Input::Simple(Request { id: None, command })),
-            None => request,
-        },
+        }
     };
     read_json(request, "request")
         .map(Input::Json)
@@ -68,15 +76,15 @@ thread_local! {
     static MEMORY_SHARED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// The text `request.js` has taken, written by it into a buffer of ours.
-fn take_text() -> String {
+/// A text `request.js` has taken, written by `take` into a buffer of ours.
+fn take_text(take: fn(*mut u8, usize) -> i32) -> String {
     if !MEMORY_SHARED.with(|shared| shared.replace(true)) {
         set_memory(&wasm_bindgen::memory());
     }
     let mut buffer = vec![0u8; 64];
     // Twice at most: a text that may not fit says how much room it needs.
     for _ in 0..2 {
-        let written = take_text_into(buffer.as_mut_ptr(), buffer.len());
+        let written = take(buffer.as_mut_ptr(), buffer.len());
         match usize::try_from(written) {
             Ok(written) => {
                 buffer.truncate(written);
@@ -88,8 +96,10 @@ fn take_text() -> String {
     String::new()
 }
 
-/// `request.js`'s index for a selection by need.
+/// `request.js`'s index for a selection by need, and its request_id flags.
 const SELECTION: i32 = 8;
+const ID_TEXT: i32 = 0x100;
+const ID_NUMBER: i32 = 0x200;
 
 /// A selection by need as `request.js` hands it over (see `selection` there),
 /// checked by the validator; `None` if the text is not in that form.
@@ -113,7 +123,7 @@ fn selection(text: &str) -> Option<Result<Selection, ApiError>> {
 
 /// The command at `index` in `request.js`'s list, which has checked its value.
 fn simple(index: i32) -> Option<Command> {
-    let text = take_text;
+    let text = || take_text(take_text_into);
     Some(match index {
         0 => Command::LoadStatus(text()),
         1 => Command::CancelLoad(text()),

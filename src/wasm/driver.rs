@@ -181,6 +181,7 @@ impl Driver {
                 Ok(Input::Text(text)) => state.engine.handle_text(&text, now),
                 Ok(Input::Json(value)) => state.engine.handle_value(&value, now),
                 Ok(Input::Simple(request)) => state.engine.handle(request, now),
+                Ok(Input::Rejected(error, id)) => Reply::Now(Response::error(error, id)),
                 Err(error) => Reply::Now(Response::error(error, None)),
             }
         };

@@ -16,11 +16,15 @@ const SELECTION = COMMANDS.length; // the index of a selection by need
 const SELECT_KEYS = ["capabilities", "priority", "auto_select"];
 const SEP = "\u0000"; // ends each text of a selection; texts holding it go the general way
 
-let taken;
+const ID_TEXT = 0x100, ID_NUMBER = 0x200; // flags: the request has a request_id
 
-// The command's index (its text is then `takeTextInto`); -1: read the request
-// as JSON; -2: read `takeCopy()` instead; -3: neither an object nor text (bad
-// input); -4: the request is text (JSON), taken.
+let taken; // the command's text, a selection's text, or the copy for the general way
+let takenId; // the request_id
+
+// The command's index (its text is then `takeTextInto`), plus ID_TEXT or
+// ID_NUMBER when the request has a request_id (`takeIdInto`, `takeIdNumber`);
+// -1: read the request as JSON; -2: read `takeCopy()` instead; -3: neither an
+// object nor text (bad input); -4: the request is text (JSON), taken.
 export function simpleCommand(request) {
   if (typeof request === "string") {
     taken = request;
@@ -30,37 +34,69 @@ export function simpleCommand(request) {
   try {
     if (Object.getPrototypeOf(request) !== Object.prototype || Object.prototype.toJSON !== undefined) return -1;
     const keys = Object.keys(request);
-    if (keys.length === 1) {
-      const index = COMMANDS.indexOf(keys[0]);
-      if (index >= 0) {
-        const value = request[keys[0]];
-        if (index < TAKES_TEXT ? typeof value === "string" : value === true) {
-          taken = value;
-          return index;
-        }
-        taken = { [keys[0]]: value };
-        return -2;
+    if (keys.length === 1 && COMMANDS.includes(keys[0])) {
+      const value = request[keys[0]];
+      return command(COMMANDS.indexOf(keys[0]), value, 0) ?? copyOf({ [keys[0]]: value });
+    }
+    if (keys.length === 0 || keys.length > 4) return -1;
+    // Every value read once, in key order: the general way gets this copy if this one gives up.
+    const copy = {};
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i], value = request[k];
+      // An own "__proto__" key is a key: define it, never set the prototype.
+      if (k === "__proto__") Object.defineProperty(copy, k, { value, enumerable: true, writable: true, configurable: true });
+      else copy[k] = value;
+    }
+    let flags = 0;
+    const rest = [];
+    for (const k of keys) {
+      if (k !== "request_id") rest.push(k);
+      else if (typeof copy.request_id === "string") {
+        takenId = copy.request_id;
+        flags = ID_TEXT;
+      } else if (Number.isSafeInteger(copy.request_id)) {
+        takenId = copy.request_id === 0 ? 0 : copy.request_id; // -0 reads as 0 in JSON
+        flags = ID_NUMBER;
+      } else {
+        return copyOf(copy);
       }
     }
-    if (keys.length === 0 || keys.length > 3) return -1;
-    for (let i = 0; i < keys.length; i++) if (!SELECT_KEYS.includes(keys[i])) return -1;
-    return selection(request, keys);
+    if (rest.length === 1 && COMMANDS.includes(rest[0])) {
+      return command(COMMANDS.indexOf(rest[0]), copy[rest[0]], flags) ?? copyOf(copy);
+    }
+    if (rest.length > 0 && rest.every((k) => SELECT_KEYS.includes(k))) return selection(copy, rest, flags);
+    return copyOf(copy);
   } catch {
     // A throwing getter or proxy trap: the general way reports it.
+    takenId = undefined;
     return -1;
   }
+}
+
+// A command whose value this reader takes, or undefined.
+function command(index, value, flags) {
+  if (index < TAKES_TEXT ? typeof value === "string" : value === true) {
+    taken = value;
+    return index | flags;
+  }
+  return undefined;
+}
+
+// Hands the general way what was read (and forgets a request_id taken).
+function copyOf(copy) {
+  taken = copy;
+  takenId = undefined;
+  return -2;
 }
 
 // {capabilities, priority, auto_select} as one text: a digit saying which keys
 // are present (1 capabilities, 2 priority, 4 auto_select), then the priority,
 // then each capability, every text followed by SEP.
-function selection(request, keys) {
-  const copy = {}; // what was read, for the general way if this one gives up
-  for (let i = 0; i < keys.length; i++) copy[keys[i]] = request[keys[i]];
+function selection(copy, keys, flags) {
   const caps = copy.capabilities, priority = copy.priority;
   let simple = true;
   let mask = 0, text = "";
-  if ("capabilities" in copy) {
+  if (keys.includes("capabilities")) {
     mask |= 1;
     if (Array.isArray(caps) && Object.getPrototypeOf(caps) === Array.prototype
       && Array.prototype.toJSON === undefined && caps.toJSON === undefined) {
@@ -75,21 +111,18 @@ function selection(request, keys) {
       simple = false;
     }
   }
-  if ("priority" in copy) {
+  if (keys.includes("priority")) {
     mask |= 2;
     if (typeof priority !== "string" || priority.includes(SEP)) simple = false;
     else text = priority + SEP + text;
   }
-  if ("auto_select" in copy) {
+  if (keys.includes("auto_select")) {
     mask |= 4;
     if (copy.auto_select !== true) simple = false;
   }
-  if (!simple) {
-    taken = copy;
-    return -2;
-  }
+  if (!simple) return copyOf(copy);
   taken = mask + text;
-  return SELECTION;
+  return SELECTION | flags;
 }
 
 // Texts are written straight into WASM memory: wasm-bindgen's own string
@@ -107,7 +140,25 @@ export function setMemory(wasmMemory) {
 // its length in bytes; or, when it may not fit, minus the room it needs (the
 // text stays taken for the next call).
 export function takeTextInto(ptr, room) {
-  const text = taken;
+  const written = writeText(taken, ptr, room);
+  if (written >= 0) taken = undefined;
+  return written;
+}
+
+// The same for a request_id that is a text.
+export function takeIdInto(ptr, room) {
+  const written = writeText(takenId, ptr, room);
+  if (written >= 0) takenId = undefined;
+  return written;
+}
+
+export function takeIdNumber() {
+  const id = takenId;
+  takenId = undefined;
+  return typeof id === "number" ? id : 0;
+}
+
+function writeText(text, ptr, room) {
   if (typeof text !== "string") return 0;
   if (bytes.byteLength === 0) bytes = new Uint8Array(memory.buffer); // memory grew: the old view is detached
   const n = text.length;
@@ -118,13 +169,9 @@ export function takeTextInto(ptr, room) {
       if (c > 0x7f) break;
       bytes[ptr + i] = c;
     }
-    if (i === n) {
-      taken = undefined;
-      return n;
-    }
+    if (i === n) return n;
   }
   if (n * 3 > room) return -(n * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
-  taken = undefined;
   return encoder.encodeInto(text, bytes.subarray(ptr, ptr + room)).written;
 }
 

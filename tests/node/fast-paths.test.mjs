@@ -112,6 +112,29 @@ const cases = () => {
       { model: "模型-€-😀" },
       { unload_model: "\ud83d-lone-\udc00" },
       { capabilities: ["ç".repeat(70), "chat"], priority: "quality" },
+      // with a request_id
+      { load_status: "load_alpha_1700000000", request_id: "r-1" },
+      { request_id: 7, list_models: true },
+      { request_id: -0, metrics: true },
+      { request_id: -42, unload_model: "missing" },
+      { request_id: 1.5, list_models: true },
+      { request_id: 2 ** 53, list_models: true },
+      { request_id: Number.MAX_SAFE_INTEGER, list_models: true },
+      { request_id: null, list_models: true },
+      { request_id: NaN, list_models: true },
+      { request_id: true, list_models: true },
+      { request_id: "ü€😀".repeat(30), model: "alpha" },
+      { request_id: "x", capabilities: ["BAD"] },
+      { request_id: "x", capabilities: ["chat"], priority: "fast" },
+      { request_id: 5, capabilities: ["chat"], priority: "speed", auto_select: true },
+      { request_id: 5, capabilities: ["chat"], priority: "speed", auto_select: true, extra: 1 },
+      { request_id: "alone" },
+      JSON.parse('{"__proto__": {"x": 1}, "request_id": 1, "list_models": true}'),
+      JSON.parse('{"request_id": "p", "__proto__": 2}'),
+      { request_id: "r", load_status: 5 },
+      { request_id: "r", list_models: true, metrics: true },
+      { request_id: { toJSON: () => "from-toJSON" }, list_models: true },
+      withGetter("request_id", "got", counter),
       withGetter("priority", "speed", counter),
       withGetter("capabilities", ["chat"], counter),
     ],
@@ -134,7 +157,7 @@ test("object requests answer as their JSON text does", async () => {
     assert.deepEqual(stable(fromObject), stable(fromText), `${text}`);
     assert.deepEqual(Object.keys(fromObject), Object.keys(fromText), `${text}: key order`);
   }
-  assert.equal(getterReads, 7, "each getter ran once when its request was read");
+  assert.equal(getterReads, 8, "each getter ran once when its request was read");
 });
 
 test("texts that grow WASM memory on their way in are read whole", async () => {
