@@ -214,3 +214,75 @@ test("request text with whitespace, escapes and extra keys answers as the genera
     assert.deepEqual(x, y, `${fast} vs ${general}`);
   }
 });
+
+// A seeded generator of requests near the fast readers' shapes and just off them.
+function* randomRequests(seed, count) {
+  let x = seed >>> 0; // mulberry32
+  const rand = (n) => {
+    x = (x + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(x ^ (x >>> 15), x | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296 * n) | 0;
+  };
+  const pick = (xs) => xs[rand(xs.length)];
+  const keys = ["load_status", "cancel_load", "unload_model", "model", "list_models", "list_jobs", "metrics",
+    "system_status", "capabilities", "priority", "auto_select", "request_id", "hot_load", "extra", "__proto__"];
+  const texts = ["load_alpha_1700000000", "load_beta_1700000000", "alpha", "beta", "gpt2-small", "", "ü€😀",
+    "chat", "text-generation", "vision", "speed", "quality", "balanced", "a\u0000b", "\ud800", "<b>x</b>", "x".repeat(70)];
+  const value = (depth) => {
+    switch (rand(depth > 1 ? 7 : 9)) {
+      case 0: return pick(texts);
+      case 1: return true;
+      case 2: return pick([false, null, 0, -0, 1, 7.5, NaN, -3, 2 ** 53]);
+      case 3: return undefined;
+      case 4: return pick(texts);
+      case 5: return true;
+      case 6: return pick(texts);
+      case 7: return Array.from({ length: rand(4) }, () => (rand(5) ? pick(texts) : value(depth + 1)));
+      default: return { model_name: pick(texts) };
+    }
+  };
+  const shaped = () => {
+    const r = {};
+    if (rand(3) === 0) r.request_id = pick(["r1", 7, -0, 1.5, null, "ü"]);
+    switch (rand(4)) {
+      case 0: r[pick(["load_status", "cancel_load", "unload_model", "model"])] = pick(texts); break;
+      case 1: r[pick(["list_models", "list_jobs", "metrics", "system_status"])] = rand(6) ? true : pick(texts); break;
+      default:
+        if (rand(4)) r.capabilities = Array.from({ length: rand(3) + 1 }, () => pick(["chat", "text-generation", "vision", "embeddings", "x"]));
+        if (rand(2)) r.priority = pick(["speed", "quality", "balanced", "fast"]);
+        if (!rand(4)) r.auto_select = rand(4) ? true : "yes";
+    }
+    if (!rand(10)) r[pick(keys)] = value(0);
+    return r;
+  };
+  for (let i = 0; i < count; i++) {
+    if (rand(2)) {
+      yield shaped();
+      continue;
+    }
+    const request = {};
+    const n = rand(4) + (rand(3) === 0 ? 1 : 0);
+    for (let k = 0; k < n; k++) {
+      const key = pick(keys);
+      const v = value(0);
+      if (key === "__proto__") Object.defineProperty(request, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else request[key] = v;
+    }
+    yield request;
+  }
+}
+
+test("2,000 generated object requests answer as their JSON text does", async () => {
+  const [a, b] = await twins();
+  let fast = 0;
+  for (const request of randomRequests(20261127, 2000)) {
+    const text = JSON.stringify(request);
+    const fromObject = await ask(a, request);
+    const fromText = await ask(b, text);
+    assert.deepEqual(stable(fromObject), stable(fromText), text);
+    assert.deepEqual(Object.keys(fromObject), Object.keys(fromText), `${text}: key order`);
+    if (fromObject.status !== "error") fast++;
+  }
+  assert.ok(fast > 200, `the generator reaches accepted requests (${fast})`);
+});
