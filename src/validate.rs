@@ -45,53 +45,103 @@ fn fault(code: ErrorCode, reason: impl Into<String>) -> ApiError {
 /// Parses request text. Text that is not JSON is `malformed_json`.
 pub fn parse_text(text: &str) -> Result<Request, Rejection> {
     match parse_simple(text) {
-        Some(command) => Ok(Request { id: None, command }),
+        Some(request) => Ok(request),
         None => parse_text_general(text),
     }
 }
 
+/// A value [`parse_simple`] reads: a text without escapes, `true`, or an
+/// integer that a double holds exactly.
+enum Plain<'a> {
+    Text(&'a str),
+    True,
+    Integer(i64),
+}
+
 /// The commonest requests, read without building a JSON value:
 /// `{"<command>": "<text>"}` for the commands that take a job id or a model
-/// name, and `{"<command>": true}` for the flags. Anything else (escapes,
-/// other keys, `request_id`, other values) is `None` and goes the general way,
-/// which gives the same answer for what this accepts (tests/props.rs checks).
-pub fn parse_simple(text: &str) -> Option<Command> {
-    fn ws(s: &str) -> &str {
-        s.trim_start_matches([' ', '\t', '\n', '\r'])
+/// name, and `{"<command>": true}` for the flags, each optionally with a
+/// `request_id` that is a text or an integer. Anything else (escapes, other
+/// keys or values, numbers with a fraction or exponent) is `None` and goes the
+/// general way, which gives the same answer for what this accepts
+/// (tests/props.rs checks).
+pub fn parse_simple(text: &str) -> Option<Request> {
+    let rest = json_ws(text).strip_prefix('{')?;
+    let (first, rest) = member(rest)?;
+    let (second, rest) = match json_ws(rest).strip_prefix(',') {
+        Some(rest) => {
+            let (second, rest) = member(rest)?;
+            (Some(second), rest)
+        }
+        None => (None, rest),
+    };
+    if !json_ws(json_ws(rest).strip_prefix('}')?).is_empty() {
+        return None;
     }
+    let ((key, value), id) = match second {
+        None => (first, None),
+        Some(second) if first.0 == "request_id" => (second, Some(first.1)),
+        Some(second) if second.0 == "request_id" => (first, Some(second.1)),
+        Some(_) => return None,
+    };
+    let id = match id {
+        None => None,
+        Some(Plain::Text(id)) => Some(RequestId::Text(id.into())),
+        Some(Plain::Integer(n)) => Some(RequestId::Number(n as f64)),
+        Some(Plain::True) => return None,
+    };
+    let command = match (key, value) {
+        ("load_status", Plain::Text(v)) => Command::LoadStatus(v.into()),
+        ("cancel_load", Plain::Text(v)) => Command::CancelLoad(v.into()),
+        ("unload_model", Plain::Text(v)) => Command::UnloadModel(v.into()),
+        ("model", Plain::Text(v)) => Command::Select(Selection::Named(v.into())),
+        ("list_models", Plain::True) => Command::ListModels,
+        ("list_jobs", Plain::True) => Command::ListJobs,
+        ("metrics", Plain::True) => Command::Metrics,
+        ("system_status", Plain::True) => Command::SystemStatus,
+        _ => return None,
+    };
+    Some(Request { id, command })
+}
+
+/// JSON's whitespace (and only it: not U+00A0 or other Unicode spaces).
+fn json_ws(s: &str) -> &str {
+    s.trim_start_matches([' ', '\t', '\n', '\r'])
+}
+
+/// `"key": value` after optional whitespace, and the text after the value.
+fn member(text: &str) -> Option<((&str, Plain<'_>), &str)> {
     // No escapes and no raw control characters (which JSON refuses).
     let plain = |s: &str| !s.contains(|c: char| c == '\\' || c < ' ');
-    let rest = ws(text).strip_prefix('{')?;
-    let (key, rest) = ws(rest).strip_prefix('"')?.split_once('"')?;
-    let rest = ws(ws(rest).strip_prefix(':')?);
-    let (command, rest) = if let Some(rest) = rest.strip_prefix('"') {
+    let (key, rest) = json_ws(text).strip_prefix('"')?.split_once('"')?;
+    let rest = json_ws(json_ws(rest).strip_prefix(':')?);
+    if !plain(key) {
+        return None;
+    }
+    if let Some(rest) = rest.strip_prefix('"') {
         let (value, rest) = rest.split_once('"')?;
-        if !plain(key) || !plain(value) {
-            return None;
-        }
-        let value = String::from(value);
-        let command = match key {
-            "load_status" => Command::LoadStatus(value),
-            "cancel_load" => Command::CancelLoad(value),
-            "unload_model" => Command::UnloadModel(value),
-            "model" => Command::Select(Selection::Named(value)),
-            _ => return None,
-        };
-        (command, rest)
-    } else {
-        let rest = rest.strip_prefix("true")?;
-        let command = match key {
-            "list_models" => Command::ListModels,
-            "list_jobs" => Command::ListJobs,
-            "metrics" => Command::Metrics,
-            "system_status" => Command::SystemStatus,
-            _ => return None,
-        };
-        (command, rest)
+        return plain(value).then_some(((key, Plain::Text(value)), rest));
+    }
+    if let Some(rest) = rest.strip_prefix("true") {
+        return Some(((key, Plain::True), rest));
+    }
+    // An integer: -?(0|[1-9][0-9]*), at most 15 digits (exact in a double), not -0.
+    let (negative, digits) = match rest.strip_prefix('-') {
+        Some(after) => (true, after),
+        None => (false, rest),
     };
-    ws(ws(rest).strip_prefix('}')?)
-        .is_empty()
-        .then_some(command)
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    let (number, rest) = digits.split_at_checked(end)?;
+    if number.is_empty() || number.len() > 15 || (number.starts_with('0') && number != "0") {
+        return None;
+    }
+    if negative && number == "0" {
+        return None;
+    }
+    let n: i64 = number.parse().ok()?;
+    Some(((key, Plain::Integer(if negative { -n } else { n })), rest))
 }
 
 /// Request text read as a JSON value, then validated: every request

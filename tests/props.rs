@@ -251,16 +251,45 @@ fn simple_shaped() -> impl Strategy<Value = String> {
         "\"x\"}",
         "\"x\",\"model\":\"y\"",
     ]);
+    let id = prop::sample::select(vec![
+        "",
+        ",\"request_id\":\"r-1\"",
+        ", \"request_id\" : 42",
+        ",\"request_id\":-7",
+        ",\"request_id\":0",
+        ",\"request_id\":-0",
+        ",\"request_id\":007",
+        ",\"request_id\":1.5",
+        ",\"request_id\":1e2",
+        ",\"request_id\":123456789012345",
+        ",\"request_id\":1234567890123456789",
+        ",\"request_id\":true",
+        ",\"request_id\":null",
+        ",\"request_id\":\"a\\\"b\"",
+        ",\"load_status\":\"again\"",
+        ",",
+    ]);
     (
-        ws.clone(),
-        key,
-        ws.clone(),
-        ws.clone(),
-        value,
-        ws.clone(),
-        ws,
+        (
+            ws.clone(),
+            key,
+            ws.clone(),
+            ws.clone(),
+            value,
+            ws.clone(),
+            ws,
+        ),
+        (id, prop::bool::ANY),
     )
-        .prop_map(|(a, k, b, c, v, d, e)| format!("{a}{{{b}\"{k}\"{c}:{d}{v}{e}}}"))
+        .prop_map(
+            |((a, k, b, c, v, d, e), (id, id_first))| match id.strip_prefix(',') {
+                // the id member first: {"request_id": …, "<key>": …}
+                Some(member) if id_first && !member.is_empty() => {
+                    format!("{a}{{{member},{b}\"{k}\"{c}:{d}{v}{e}}}")
+                }
+                _ => format!("{a}{{{b}\"{k}\"{c}:{d}{v}{id}{e}}}"),
+            },
+        )
 }
 
 proptest! {
@@ -276,13 +305,12 @@ proptest! {
                 .prop_map(|pieces| pieces.concat()),
         ]
     ) {
-        use model_hotload::protocol::Request;
         use model_hotload::validate::{parse_simple, parse_text_general};
-        if let Some(command) = parse_simple(&text) {
+        if let Some(request) = parse_simple(&text) {
             let general = parse_text_general(&text);
             prop_assert!(
-                matches!(&general, Ok(r) if *r == Request { id: None, command: command.clone() }),
-                "{text:?}: fast {command:?}, general {general:?}"
+                matches!(&general, Ok(r) if *r == request),
+                "{text:?}: fast {request:?}, general {general:?}"
             );
         }
     }
@@ -290,19 +318,28 @@ proptest! {
 
 #[test]
 fn the_fast_request_reader_takes_the_common_shapes() {
-    use model_hotload::protocol::Command;
+    use model_hotload::protocol::{Command, RequestId};
     use model_hotload::validate::parse_simple;
+    let command = |text: &str| parse_simple(text).map(|r| (r.command, r.id));
     assert_eq!(
-        parse_simple(r#"{"load_status":"load_m_1700000000"}"#),
-        Some(Command::LoadStatus("load_m_1700000000".into()))
+        command(r#"{"load_status":"load_m_1700000000"}"#),
+        Some((Command::LoadStatus("load_m_1700000000".into()), None))
     );
     assert_eq!(
-        parse_simple(" {\n \"list_models\" : true } "),
-        Some(Command::ListModels)
+        command(" {\n \"list_models\" : true } "),
+        Some((Command::ListModels, None))
+    );
+    assert_eq!(
+        command(r#"{"request_id": -12, "metrics": true}"#),
+        Some((Command::Metrics, Some(RequestId::Number(-12.0))))
     );
     for general in [
         r#"{"load_status":"a\"b"}"#,
-        r#"{"load_status":"x","request_id":1}"#,
+        r#"{"load_status":"x","request_id":1.5}"#,
+        r#"{"load_status":"x","request_id":-0}"#,
+        r#"{"load_status":"x","request_id":01}"#,
+        r#"{"load_status":"x","request_id":1e3}"#,
+        r#"{"load_status":"x","load_status":"y"}"#,
         r#"{"list_models":false}"#,
         "\u{a0}{\"metrics\":true}",
     ] {
