@@ -1,5 +1,6 @@
 //! Raw text as a request, as ServerOptions and as saved state: nothing panics,
-//! every reply is a well-formed response, and a rejected request changes nothing.
+//! every reply is a well-formed response, a rejected request changes nothing,
+//! and the fast reader of request text agrees with the general one.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -10,6 +11,11 @@ use serde_json::json;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
+    // The fast reader of request text answers as the general one wherever it answers.
+    if let Some(fast) = model_hotload::validate::parse_simple(text) {
+        let general = model_hotload::validate::parse_text_general(text);
+        assert!(matches!(&general, Ok(r) if *r == fast), "{text:?}: {fast:?} vs {general:?}");
+    }
     let config = parse_options(&json!({"clock": "manual", "startTime": 1_000_000})).expect("valid options");
     let mut engine = Engine::new(&config, Box::new(|| 0.0));
     // some state for the request to act on
