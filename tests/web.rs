@@ -423,3 +423,35 @@ async fn list_models_responses_own_their_objects() {
     let caps = Array::from(&get(&again, "capabilities"));
     assert!(!caps.includes(&"mutated".into(), 0));
 }
+
+/// Responses whose texts share a slot of the string cache, or evict each
+/// other's, still read right: 5,000 job statuses with distinct ids, names and
+/// times (with 1,024 slots, many share one within a response).
+#[wasm_bindgen_test]
+fn cached_strings_never_stand_in_for_each_other() {
+    use model_hotload::model::Tier;
+    use model_hotload::protocol::{Body, JobState, JobStatus, Phase, Response};
+    use model_hotload::wasm::{convert::to_js, respond::response_to_js};
+    for i in 0..5000u32 {
+        let response = Response {
+            body: Body::JobStatus(JobStatus {
+                job_id: format!("load_m{}_{}", i % 97, i),
+                model_name: format!("m{}", i % 97),
+                status: JobState::Loading,
+                progress: 0.5,
+                elapsed_time: 1.0,
+                error: None,
+                phase: Phase::Loading,
+                tier: Tier::Ram,
+                size_gb: 1.0,
+                estimated_time: format!("{}.{}s", i % 13, i % 10),
+                estimated_seconds: 1.5,
+                cancelled: false,
+            }),
+            request_id: None,
+        };
+        let built = JSON::stringify(&response_to_js(&response)).unwrap();
+        let parsed = JSON::stringify(&to_js(&response)).unwrap();
+        assert_eq!(String::from(built), String::from(parsed), "{i}");
+    }
+}

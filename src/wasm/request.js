@@ -34,9 +34,14 @@ export function simpleCommand(request) {
   try {
     if (Object.getPrototypeOf(request) !== Object.prototype || Object.prototype.toJSON !== undefined) return -1;
     const keys = Object.keys(request);
-    if (keys.length === 1 && COMMANDS.includes(keys[0])) {
+    const index = keys.length === 1 ? COMMANDS.indexOf(keys[0]) : -1;
+    if (index >= 0) {
       const value = request[keys[0]];
-      return command(COMMANDS.indexOf(keys[0]), value, 0) ?? copyOf({ [keys[0]]: value });
+      if (index < TAKES_TEXT ? typeof value === "string" : value === true) {
+        taken = value;
+        return index;
+      }
+      return copyOf({ [keys[0]]: value });
     }
     if (keys.length === 0 || keys.length > 4) return -1;
     // Every value read once, in key order: the general way gets this copy if this one gives up.

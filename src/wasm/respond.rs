@@ -5,7 +5,7 @@
 //! metrics, system status) and events take the JSON path in `convert`.
 
 use super::convert::to_js;
-use super::strings::js_str;
+use super::strings::{js_str, with_js_strs};
 use crate::protocol::{Body, ErrorBody, LibraryJson, RequestId, Response};
 use js_sys::Array;
 use serde_json::value::RawValue;
@@ -75,20 +75,35 @@ pub fn response_to_js(response: &Response) -> JsValue {
             &js_str(&b.estimated_time),
             b.estimated_seconds,
         ),
-        Body::JobStatus(j) => job_status(
-            &js_str(&j.job_id),
-            &js_str(&j.model_name),
-            &js_str(j.status.as_str()),
-            j.progress,
-            j.elapsed_time,
-            &j.error.as_deref().map_or(JsValue::NULL, js_str),
-            &js_str(j.phase.as_str()),
-            &js_str(j.tier.as_str()),
-            j.size_gb,
-            &js_str(&j.estimated_time),
-            j.estimated_seconds,
-            j.cancelled,
-        ),
+        Body::JobStatus(j) => {
+            let error = j.error.as_deref().map_or(JsValue::NULL, js_str);
+            with_js_strs(
+                [
+                    &j.job_id,
+                    &j.model_name,
+                    j.status.as_str(),
+                    j.phase.as_str(),
+                    j.tier.as_str(),
+                    &j.estimated_time,
+                ],
+                |[id, name, status, phase, tier, estimated]| {
+                    job_status(
+                        id,
+                        name,
+                        status,
+                        j.progress,
+                        j.elapsed_time,
+                        &error,
+                        phase,
+                        tier,
+                        j.size_gb,
+                        estimated,
+                        j.estimated_seconds,
+                        j.cancelled,
+                    )
+                },
+            )
+        }
         Body::Models(m) => model_list(
             &library_view(&m.models),
             m.total_models as f64,

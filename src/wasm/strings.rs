@@ -47,3 +47,73 @@ fn slot_of(text: &str) -> usize {
     });
     (hash as usize) % SLOTS
 }
+
+/// Where one of [`with_js_strs`]'s texts is: in the cache, or made for this call.
+enum Held {
+    Slot(usize),
+    Own(JsValue),
+}
+
+/// Calls `f` with the JS strings of `texts`, taken from the cache without
+/// copying their handles (a handle's copy and release cost as much as the
+/// lookup). `f` must not call back into Rust: it builds an object in JS.
+pub fn with_js_strs<const N: usize, R>(texts: [&str; N], f: impl FnOnce([&JsValue; N]) -> R) -> R {
+    let undefined = JsValue::UNDEFINED;
+    let mut held: [Option<Held>; N] = std::array::from_fn(|_| None);
+    CACHE.with(|cache| {
+        let mut cache = cache.try_borrow_mut();
+        match cache.as_deref_mut() {
+            Ok(cache) => place(cache, &texts, &mut held),
+            // Busy (cannot happen: nothing here calls back): make every text apart.
+            Err(_) => {
+                for (h, text) in held.iter_mut().zip(texts) {
+                    *h = Some(Held::Own(JsValue::from_str(text)));
+                }
+            }
+        }
+        let cache = cache.as_deref().map_or(&[][..], |c| c.as_slice());
+        let refs: [&JsValue; N] =
+            std::array::from_fn(|k| reference(cache, held.get(k), &undefined));
+        f(refs)
+    })
+}
+
+/// Finds or puts each text in the cache; a text whose slot this call already
+/// uses for another text, or a long text, is made apart.
+#[inline(never)] // one copy for every N
+fn place(cache: &mut [Slot], texts: &[&str], held: &mut [Option<Held>]) {
+    for (k, text) in texts.iter().enumerate() {
+        let slot = slot_of(text);
+        let taken = held
+            .iter()
+            .take(k)
+            .any(|h| matches!(h, Some(Held::Slot(s)) if *s == slot));
+        let place = match cache.get_mut(slot) {
+            _ if text.len() > MAX_CACHED_LEN => Held::Own(JsValue::from_str(text)),
+            Some(Some((cached, _))) if **cached == **text => Held::Slot(slot),
+            Some(entry) if !taken => {
+                *entry = Some(((*text).into(), JsValue::from_str(text)));
+                Held::Slot(slot)
+            }
+            _ => Held::Own(JsValue::from_str(text)),
+        };
+        if let Some(h) = held.get_mut(k) {
+            *h = Some(place);
+        }
+    }
+}
+
+fn reference<'a>(
+    cache: &'a [Slot],
+    held: Option<&'a Option<Held>>,
+    undefined: &'a JsValue,
+) -> &'a JsValue {
+    match held {
+        Some(Some(Held::Own(value))) => value,
+        Some(Some(Held::Slot(s))) => match cache.get(*s) {
+            Some(Some((_, value))) => value,
+            _ => undefined,
+        },
+        _ => undefined,
+    }
+}
