@@ -1,5 +1,6 @@
-//! Crossing the boundary: JS values in as JSON, responses and events out as
-//! plain objects (never `Map`s).
+//! Crossing the boundary: requests in (JSON text, and the commonest objects
+//! read by `request.js` without JSON; anything else as `JSON.stringify` reads
+//! it), and the JSON way out (`to_js`) for events and the rare responses.
 
 use crate::error::{ApiError, ErrorCode};
 use crate::protocol::{Command, Request, RequestId, Response, Selection};

@@ -1,13 +1,17 @@
-// The commonest requests, read without JSON. Called by src/wasm/convert.rs,
-// which maps each index to its command in this order:
-// - an object with one key, a command that takes a text ({load_status: id}) or
-//   `true` ({list_models: true});
+// Reading requests, for src/wasm/convert.rs. The commonest objects are read
+// here without JSON, and their index returned (convert.rs maps each index to
+// its command, in this order):
+// - one key, a command that takes a text ({load_status: id}) or `true`
+//   ({list_models: true});
 // - a selection by need ({capabilities: [...], priority, auto_select}) whose
 //   values are texts (and `true`): handed over as one text, then validated in
-//   Rust like any request.
+//   Rust like any request;
+// - either of those with a request_id that is a text or a safe integer.
 // Anything else goes the general way (JSON.stringify, then the validator), and
 // a value read here is never read twice: the general way then gets a copy.
-// This file is an ES module; the Node build gets a CommonJS copy (tools/build.mjs).
+// Texts (these values, and requests that are JSON text) are written straight
+// into WASM memory. This file is an ES module; the Node build gets a CommonJS
+// copy (tools/build.mjs).
 
 const COMMANDS = ["load_status", "cancel_load", "unload_model", "model",
   "list_models", "list_jobs", "metrics", "system_status"];
