@@ -48,33 +48,39 @@ export function simpleCommand(request) {
       return copyOf({ [keys[0]]: value });
     }
     if (keys.length === 0 || keys.length > 4) return -1;
-    // Every value read once, in key order: the general way gets this copy if this one gives up.
-    const copy = {};
+    // Every value read once, in key order: the general way gets a copy if this one gives up.
+    const values = [];
+    for (let i = 0; i < keys.length; i++) values.push(request[keys[i]]);
+    let flags = 0, name = -1, selects = 0, other = false;
     for (let i = 0; i < keys.length; i++) {
-      const k = keys[i], value = request[k];
-      // An own "__proto__" key is a key: define it, never set the prototype.
-      if (k === "__proto__") Object.defineProperty(copy, k, { value, enumerable: true, writable: true, configurable: true });
-      else copy[k] = value;
-    }
-    let flags = 0;
-    const rest = [];
-    for (const k of keys) {
-      if (k !== "request_id") rest.push(k);
-      else if (typeof copy.request_id === "string") {
-        takenId = copy.request_id;
-        flags = ID_TEXT;
-      } else if (Number.isSafeInteger(copy.request_id)) {
-        takenId = copy.request_id === 0 ? 0 : copy.request_id; // -0 reads as 0 in JSON
-        flags = ID_NUMBER;
+      const k = keys[i];
+      if (k === "request_id") {
+        const id = values[i];
+        if (typeof id === "string") {
+          takenId = id;
+          flags = ID_TEXT;
+        } else if (Number.isSafeInteger(id)) {
+          takenId = id === 0 ? 0 : id; // -0 reads as 0 in JSON
+          flags = ID_NUMBER;
+        } else {
+          other = true;
+        }
+      } else if (COMMANDS.includes(k)) {
+        name = name === -1 ? i : -2; // -2: more than one command
+      } else if (SELECT_KEYS.includes(k)) {
+        selects++;
       } else {
-        return copyOf(copy);
+        other = true;
       }
     }
-    if (rest.length === 1 && COMMANDS.includes(rest[0])) {
-      return command(COMMANDS.indexOf(rest[0]), copy[rest[0]], flags) ?? copyOf(copy);
+    if (!other && name >= 0 && selects === 0) {
+      const taken = command(COMMANDS.indexOf(keys[name]), values[name], flags);
+      if (taken !== undefined) return taken;
+    } else if (!other && name === -1 && selects > 0) {
+      const taken = selection(keys, values, flags);
+      if (taken !== undefined) return taken;
     }
-    if (rest.length > 0 && rest.every((k) => SELECT_KEYS.includes(k))) return selection(copy, rest, flags);
-    return copyOf(copy);
+    return copyOf(copyOfValues(keys, values));
   } catch {
     // A throwing getter or proxy trap: the general way reports it.
     takenId = undefined;
@@ -98,39 +104,52 @@ function copyOf(copy) {
   return -2;
 }
 
+// The object the general way reads instead of the request: the values as read.
+function copyOfValues(keys, values) {
+  const copy = {};
+  for (let i = 0; i < keys.length; i++) {
+    // An own "__proto__" key is a key: define it, never set the prototype.
+    if (keys[i] === "__proto__") Object.defineProperty(copy, keys[i], { value: values[i], enumerable: true, writable: true, configurable: true });
+    else copy[keys[i]] = values[i];
+  }
+  return copy;
+}
+
 // {capabilities, priority, auto_select} as one text: a digit saying which keys
 // are present (1 capabilities, 2 priority, 4 auto_select), then the priority,
-// then each capability, every text followed by SEP.
-function selection(copy, keys, flags) {
-  const caps = copy.capabilities, priority = copy.priority;
-  let simple = true;
-  let mask = 0, text = "";
-  if (keys.includes("capabilities")) {
-    mask |= 1;
-    if (Array.isArray(caps) && Object.getPrototypeOf(caps) === Array.prototype
-      && Array.prototype.toJSON === undefined && caps.toJSON === undefined) {
-      const items = caps.slice(); // each element read once
-      copy.capabilities = items;
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i];
-        if (typeof item !== "string" || item.includes(SEP)) { simple = false; break; }
-        text += item + SEP;
+// then each capability, every text followed by SEP. Undefined if a value is
+// not a text (or `true`); a capabilities array is then replaced in `values`
+// by its elements as read, so that they are not read twice.
+function selection(keys, values, flags) {
+  let mask = 0, caps = "", priority = "";
+  for (let i = 0; i < keys.length; i++) {
+    const value = values[i];
+    switch (keys[i]) {
+      case "capabilities": {
+        mask |= 1;
+        if (!Array.isArray(value) || Object.getPrototypeOf(value) !== Array.prototype
+          || Array.prototype.toJSON !== undefined || value.toJSON !== undefined) return undefined;
+        const items = value.slice(); // each element read once
+        values[i] = items;
+        for (let j = 0; j < items.length; j++) {
+          const item = items[j];
+          if (typeof item !== "string" || item.includes(SEP)) return undefined;
+          caps += item + SEP;
+        }
+        break;
       }
-    } else {
-      simple = false;
+      case "priority":
+        mask |= 2;
+        if (typeof value !== "string" || value.includes(SEP)) return undefined;
+        priority = value + SEP;
+        break;
+      case "auto_select":
+        mask |= 4;
+        if (value !== true) return undefined;
+        break;
     }
   }
-  if (keys.includes("priority")) {
-    mask |= 2;
-    if (typeof priority !== "string" || priority.includes(SEP)) simple = false;
-    else text = priority + SEP + text;
-  }
-  if (keys.includes("auto_select")) {
-    mask |= 4;
-    if (copy.auto_select !== true) simple = false;
-  }
-  if (!simple) return copyOf(copy);
-  taken = mask + text;
+  taken = mask + priority + caps;
   return SELECTION | flags;
 }
 
