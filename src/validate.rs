@@ -90,18 +90,49 @@ pub fn parse_simple(text: &str) -> Option<Request> {
         Some(Plain::Integer(n)) => Some(RequestId::Number(n as f64)),
         Some(Plain::True) => return None,
     };
-    let command = match (key, value) {
-        ("load_status", Plain::Text(v)) => Command::LoadStatus(v.into()),
-        ("cancel_load", Plain::Text(v)) => Command::CancelLoad(v.into()),
-        ("unload_model", Plain::Text(v)) => Command::UnloadModel(v.into()),
-        ("model", Plain::Text(v)) => Command::Select(Selection::Named(v.into())),
-        ("list_models", Plain::True) => Command::ListModels,
-        ("list_jobs", Plain::True) => Command::ListJobs,
-        ("metrics", Plain::True) => Command::Metrics,
-        ("system_status", Plain::True) => Command::SystemStatus,
-        _ => return None,
+    let command = match value {
+        Plain::Text(text) => text_command(key, text.into())?,
+        Plain::True => flag_command(key)?,
+        Plain::Integer(_) => return None,
     };
     Some(Request { id, command })
+}
+
+/// The commands the fast readers take: first those whose value is a text,
+/// then the flags (`true`). `src/wasm/request.js` lists them in this order.
+pub const SIMPLE_COMMANDS: [&str; 8] = [
+    "load_status",
+    "cancel_load",
+    "unload_model",
+    "model",
+    "list_models",
+    "list_jobs",
+    "metrics",
+    "system_status",
+];
+/// How many of [`SIMPLE_COMMANDS`] take a text.
+pub const TAKES_TEXT: usize = 4;
+
+/// The command `key` names with a text value, if it takes one.
+pub fn text_command(key: &str, text: String) -> Option<Command> {
+    Some(match key {
+        "load_status" => Command::LoadStatus(text),
+        "cancel_load" => Command::CancelLoad(text),
+        "unload_model" => Command::UnloadModel(text),
+        "model" => Command::Select(Selection::Named(text)),
+        _ => return None,
+    })
+}
+
+/// The command `key` names with the value `true`, if it is a flag.
+pub fn flag_command(key: &str) -> Option<Command> {
+    Some(match key {
+        "list_models" => Command::ListModels,
+        "list_jobs" => Command::ListJobs,
+        "metrics" => Command::Metrics,
+        "system_status" => Command::SystemStatus,
+        _ => return None,
+    })
 }
 
 /// JSON's whitespace (and only it: not U+00A0 or other Unicode spaces).

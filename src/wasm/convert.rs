@@ -4,6 +4,7 @@
 
 use crate::error::{ApiError, ErrorCode};
 use crate::protocol::{Command, Request, RequestId, Response, Selection};
+use crate::validate::{flag_command, text_command, SIMPLE_COMMANDS, TAKES_TEXT};
 use js_sys::JSON;
 use serde::Serialize;
 use serde_json::Value;
@@ -98,7 +99,7 @@ fn take_text(take: fn(*mut u8, usize) -> i32) -> String {
 }
 
 /// `request.js`'s index for a selection by need, and its request_id flags.
-const SELECTION: i32 = 8;
+const SELECTION: i32 = SIMPLE_COMMANDS.len() as i32;
 const ID_TEXT: i32 = 0x100;
 const ID_NUMBER: i32 = 0x200;
 
@@ -124,18 +125,13 @@ fn selection(text: &str) -> Option<Result<Selection, ApiError>> {
 
 /// The command at `index` in `request.js`'s list, which has checked its value.
 fn simple(index: i32) -> Option<Command> {
-    let text = || take_text(take_text_into);
-    Some(match index {
-        0 => Command::LoadStatus(text()),
-        1 => Command::CancelLoad(text()),
-        2 => Command::UnloadModel(text()),
-        3 => Command::Select(Selection::Named(text())),
-        4 => Command::ListModels,
-        5 => Command::ListJobs,
-        6 => Command::Metrics,
-        7 => Command::SystemStatus,
-        _ => return None,
-    })
+    let index = usize::try_from(index).ok()?;
+    let key = SIMPLE_COMMANDS.get(index)?;
+    if index < TAKES_TEXT {
+        text_command(key, take_text(take_text_into))
+    } else {
+        flag_command(key)
+    }
 }
 
 /// Reads `ServerOptions`; `undefined` and `null` mean defaults.

@@ -20,24 +20,7 @@ thread_local! {
 
 /// `text` as a JS string.
 pub fn js_str(text: &str) -> JsValue {
-    if text.len() > MAX_CACHED_LEN {
-        return JsValue::from_str(text);
-    }
-    let slot = slot_of(text);
-    CACHE.with(|cache| {
-        let Ok(mut cache) = cache.try_borrow_mut() else {
-            return JsValue::from_str(text);
-        };
-        match cache.get_mut(slot) {
-            Some(Some((cached, value))) if **cached == *text => value.clone(),
-            Some(entry) => {
-                let value = JsValue::from_str(text);
-                *entry = Some((text.into(), value.clone()));
-                value
-            }
-            None => JsValue::from_str(text),
-        }
-    })
+    with_js_strs([text], |[value]| value.clone())
 }
 
 /// FNV-1a over the bytes: cheap for short texts, spreads ids that differ in a digit.
