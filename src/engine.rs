@@ -23,7 +23,7 @@ use crate::protocol::{
 use crate::select::choose;
 use crate::swap::{Swap, Swaps, Ticket};
 use crate::text::{format_seconds, num, num2, quote, tidy};
-use crate::validate::{parse_text, parse_value, Rejection};
+use crate::validate::{parse_text, Rejection};
 use indexmap::IndexMap;
 
 /// A monotonic clock in ms, used only to measure how long a selection takes.
@@ -152,14 +152,6 @@ impl Engine {
     /// Handles request text (JSON).
     pub fn handle_text(&mut self, text: &str, now: f64) -> Reply {
         match parse_text(text) {
-            Ok(request) => self.handle(request, now),
-            Err(rejection) => reject(rejection),
-        }
-    }
-
-    /// Handles a parsed JSON request.
-    pub fn handle_value(&mut self, value: &serde_json::Value, now: f64) -> Reply {
-        match parse_value(value) {
             Ok(request) => self.handle(request, now),
             Err(rejection) => reject(rejection),
         }

@@ -42,145 +42,23 @@ fn fault(code: ErrorCode, reason: impl Into<String>) -> ApiError {
     ApiError::new(code, reason)
 }
 
-/// Parses request text. Text that is not JSON is `malformed_json`.
+/// Reads request text: the one reader of requests (objects from JavaScript
+/// arrive as their `JSON.stringify` text). Text that is not JSON is
+/// `malformed_json`; a key given twice in one object is `invalid_request`.
 pub fn parse_text(text: &str) -> Result<Request, Rejection> {
-    match parse_simple(text) {
-        Some(request) => Ok(request),
-        None => parse_text_general(text),
-    }
-}
-
-/// A value [`parse_simple`] reads: a text without escapes, `true`, or an
-/// integer that a double holds exactly.
-enum Plain<'a> {
-    Text(&'a str),
-    True,
-    Integer(i64),
-}
-
-/// The commonest requests, read without building a JSON value:
-/// `{"<command>": "<text>"}` for the commands that take a job id or a model
-/// name, and `{"<command>": true}` for the flags, each optionally with a
-/// `request_id` that is a text or an integer. Anything else (escapes, other
-/// keys or values, numbers with a fraction or exponent) is `None` and goes the
-/// general way, which gives the same answer for what this accepts
-/// (tests/props.rs checks).
-pub fn parse_simple(text: &str) -> Option<Request> {
-    let rest = json_ws(text).strip_prefix('{')?;
-    let (first, rest) = member(rest)?;
-    let (second, rest) = match json_ws(rest).strip_prefix(',') {
-        Some(rest) => {
-            let (second, rest) = member(rest)?;
-            (Some(second), rest)
-        }
-        None => (None, rest),
-    };
-    if !json_ws(json_ws(rest).strip_prefix('}')?).is_empty() {
-        return None;
-    }
-    let ((key, value), id) = match second {
-        None => (first, None),
-        Some(second) if first.0 == "request_id" => (second, Some(first.1)),
-        Some(second) if second.0 == "request_id" => (first, Some(second.1)),
-        Some(_) => return None,
-    };
-    let id = match id {
-        None => None,
-        Some(Plain::Text(id)) => Some(RequestId::Text(id.into())),
-        Some(Plain::Integer(n)) => Some(RequestId::Number(n as f64)),
-        Some(Plain::True) => return None,
-    };
-    let command = match value {
-        Plain::Text(text) => text_command(key, text.into())?,
-        Plain::True => flag_command(key)?,
-        Plain::Integer(_) => return None,
-    };
-    Some(Request { id, command })
-}
-
-/// The commands the fast readers take: first those whose value is a text,
-/// then the flags (`true`). `src/wasm/request.js` lists them in this order.
-pub const SIMPLE_COMMANDS: [&str; 8] = [
-    "load_status",
-    "cancel_load",
-    "unload_model",
-    "model",
-    "list_models",
-    "list_jobs",
-    "metrics",
-    "system_status",
-];
-/// How many of [`SIMPLE_COMMANDS`] take a text.
-pub const TAKES_TEXT: usize = 4;
-
-/// The command `key` names with a text value, if it takes one.
-pub fn text_command(key: &str, text: String) -> Option<Command> {
-    Some(match key {
-        "load_status" => Command::LoadStatus(text),
-        "cancel_load" => Command::CancelLoad(text),
-        "unload_model" => Command::UnloadModel(text),
-        "model" => Command::Select(Selection::Named(text)),
-        _ => return None,
-    })
-}
-
-/// The command `key` names with the value `true`, if it is a flag.
-pub fn flag_command(key: &str) -> Option<Command> {
-    Some(match key {
-        "list_models" => Command::ListModels,
-        "list_jobs" => Command::ListJobs,
-        "metrics" => Command::Metrics,
-        "system_status" => Command::SystemStatus,
-        _ => return None,
-    })
-}
-
-/// JSON's whitespace (and only it: not U+00A0 or other Unicode spaces).
-fn json_ws(s: &str) -> &str {
-    s.trim_start_matches([' ', '\t', '\n', '\r'])
-}
-
-/// `"key": value` after optional whitespace, and the text after the value.
-fn member(text: &str) -> Option<((&str, Plain<'_>), &str)> {
-    // No escapes and no raw control characters (which JSON refuses).
-    let plain = |s: &str| !s.contains(|c: char| c == '\\' || c < ' ');
-    let (key, rest) = json_ws(text).strip_prefix('"')?.split_once('"')?;
-    let rest = json_ws(json_ws(rest).strip_prefix(':')?);
-    if !plain(key) {
-        return None;
-    }
-    if let Some(rest) = rest.strip_prefix('"') {
-        let (value, rest) = rest.split_once('"')?;
-        return plain(value).then_some(((key, Plain::Text(value)), rest));
-    }
-    if let Some(rest) = rest.strip_prefix("true") {
-        return Some(((key, Plain::True), rest));
-    }
-    // An integer: -?(0|[1-9][0-9]*), at most 15 digits (exact in a double), not -0.
-    let (negative, digits) = match rest.strip_prefix('-') {
-        Some(after) => (true, after),
-        None => (false, rest),
-    };
-    let end = digits
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(digits.len());
-    let (number, rest) = digits.split_at_checked(end)?;
-    if number.is_empty() || number.len() > 15 || (number.starts_with('0') && number != "0") {
-        return None;
-    }
-    if negative && number == "0" {
-        return None;
-    }
-    let n: i64 = number.parse().ok()?;
-    Some(((key, Plain::Integer(if negative { -n } else { n })), rest))
-}
-
-/// Request text read as a JSON value, then validated: every request
-/// [`parse_simple`] does not take.
-pub fn parse_text_general(text: &str) -> Result<Request, Rejection> {
     match parse_json(text) {
         Ok(value) => parse_value(&value),
-        Err(e) => Err(Rejection {
+        Err(JsonFault::DuplicateKey(key)) => Err(Rejection {
+            request_id: None,
+            error: fault(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "The request has the key {} twice in one object; give each key once.",
+                    quote(&key)
+                ),
+            ),
+        }),
+        Err(JsonFault::Syntax(e)) => Err(Rejection {
             request_id: None,
             error: fault(
                 ErrorCode::MalformedJson,
@@ -190,16 +68,106 @@ pub fn parse_text_general(text: &str) -> Result<Request, Rejection> {
     }
 }
 
-/// JSON text to a value, as `JSON.parse` reads it: a lone surrogate escape
-/// (which serde_json refuses) becomes U+FFFD. Nesting deeper than 128 levels
-/// is refused.
-pub fn parse_json(text: &str) -> Result<Value, serde_json::Error> {
-    serde_json::from_str::<Value>(text).or_else(|e| {
-        match crate::text::repair_lone_surrogates(text) {
-            Some(repaired) => serde_json::from_str::<Value>(&repaired),
-            None => Err(e),
+/// Why text could not be read as JSON.
+#[derive(Debug)]
+pub enum JsonFault {
+    Syntax(serde_json::Error),
+    /// The same key twice in one object: two readers could see two requests.
+    DuplicateKey(String),
+}
+
+impl std::fmt::Display for JsonFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JsonFault::Syntax(e) => e.fmt(f),
+            JsonFault::DuplicateKey(key) => write!(f, "the key {} is given twice", quote(key)),
         }
+    }
+}
+
+/// JSON text to a value, as `JSON.parse` reads it, except that a key given
+/// twice in one object is refused rather than the last one winning. A lone
+/// surrogate escape (which serde_json refuses) becomes U+FFFD. Nesting deeper
+/// than 128 levels is refused.
+pub fn parse_json(text: &str) -> Result<Value, JsonFault> {
+    strict_json(text).or_else(|e| match (&e, crate::text::repair_lone_surrogates(text)) {
+        (JsonFault::Syntax(_), Some(repaired)) => strict_json(&repaired),
+        _ => Err(e),
     })
+}
+
+fn strict_json(text: &str) -> Result<Value, JsonFault> {
+    use serde::de::DeserializeSeed;
+    let duplicate = std::cell::RefCell::new(None);
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let value = Strict(&duplicate)
+        .deserialize(&mut reader)
+        .and_then(|value| reader.end().map(|()| value));
+    match (value, duplicate.into_inner()) {
+        (Err(e), _) => Err(JsonFault::Syntax(e)),
+        (Ok(_), Some(key)) => Err(JsonFault::DuplicateKey(key)),
+        (Ok(value), None) => Ok(value),
+    }
+}
+
+/// Builds a [`Value`] as serde_json's own does, noting a duplicate key.
+struct Strict<'a>(&'a std::cell::RefCell<Option<String>>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Strict<'_> {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Strict<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::from(n))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::from(n))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_owned()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(16));
+        while let Some(item) = seq.next_element_seed(Strict(self.0))? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(Strict(self.0))?;
+            if members.contains_key(&key) {
+                // The first one found is reported; reading goes on, so that
+                // text that is not JSON is still reported as such.
+                self.0.borrow_mut().get_or_insert(key);
+            } else {
+                members.insert(key, value);
+            }
+        }
+        Ok(Value::Object(members))
+    }
 }
 
 /// Validates a parsed request.
@@ -518,24 +486,6 @@ fn priority_of(text: &str) -> Result<Priority, ApiError> {
                 quote(text)
             ),
         )
-    })
-}
-
-/// A selection by need whose values are all texts (`auto_select`, if given,
-/// is `true`): what a fast reader of object requests hands over. The same
-/// checks as the JSON path, in the same order.
-pub fn parse_selection_texts(
-    capabilities: Option<&[&str]>,
-    priority: Option<&str>,
-) -> Result<Selection, ApiError> {
-    let capabilities = match capabilities {
-        None => vec![DEFAULT_CAPABILITY.to_string()],
-        Some(items) => tags(items.len(), items.iter().map(|t| Ok(*t)))?,
-    };
-    let priority = priority.map_or(Ok(Priority::Balanced), priority_of)?;
-    Ok(Selection::ByNeed {
-        capabilities,
-        priority,
     })
 }
 

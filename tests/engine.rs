@@ -653,7 +653,10 @@ fn hostile_numbers_and_markup_are_rejected_cleanly() {
             "invalid_model_name",
         ),
         (r#"{"__proto__":{"list_models":true}}"#, "unknown_field"),
-        (r#"{"list_models":true,"list_models":true}"#, ""),
+        (
+            r#"{"list_models":true,"list_models":true}"#,
+            "invalid_request",
+        ),
         ("", "malformed_json"),
         ("null", "invalid_request"),
         ("\"list_models\"", "invalid_request"),
@@ -673,4 +676,45 @@ fn hostile_numbers_and_markup_are_rejected_cleanly() {
         .contains_key("m"));
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     assert_eq!(code(&h.send_text(&deep)), "malformed_json");
+}
+
+// --- the one reader: a key twice is refused, at any level ---
+
+#[test]
+fn a_key_given_twice_is_refused_naming_it_and_changes_nothing() {
+    let mut h = Harness::new();
+    let before = h.snapshot();
+    for (text, key) in [
+        (
+            r#"{"hot_load": {"model_name": "x", "model_name": "y", "model_config": {"size_gb": 1, "tier": "ram", "capabilities": ["chat"]}}}"#,
+            "model_name",
+        ),
+        (
+            r#"{"hot_load": {"model_name": "x", "model_config": {"size_gb": 1, "tier": "ram", "tier": "swap", "capabilities": ["chat"]}}}"#,
+            "tier",
+        ),
+        (
+            r#"{"list_models": true, "list_models": true}"#,
+            "list_models",
+        ),
+        (
+            r#"{"request_id": 1, "metrics": true, "request_id": 2}"#,
+            "request_id",
+        ),
+        (
+            r#"{"model": "gpt2-small", "m\u006fdel": "llama-7b"}"#,
+            "model",
+        ),
+        (r#"{"capabilities": [{"a": 1, "a": 2}]}"#, "a"),
+    ] {
+        let r = h.send_text(text);
+        assert_eq!(code(&r), "invalid_request", "{text}: {r}");
+        let reason = r["reason"].as_str().unwrap();
+        assert!(reason.contains(&format!("\"{key}\"")), "{text}: {reason}");
+        assert!(r.get("request_id").is_none(), "{r}");
+    }
+    // Text that is not JSON stays malformed_json, even with a repeated key in it.
+    assert_eq!(code(&h.send_text(r#"{"a": 1, "a""#)), "malformed_json");
+    assert_eq!(h.snapshot(), before);
+    assert!(h.events.is_empty());
 }

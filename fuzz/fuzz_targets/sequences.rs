@@ -46,7 +46,7 @@ impl Run {
 
     fn send(&mut self, request: Value) {
         let before = self.engine.snapshot(self.now);
-        let reply = self.engine.handle_value(&request, self.now);
+        let reply = self.engine.handle_text(&request.to_string(), self.now);
         if let Reply::Now(response) = reply {
             let value = serde_json::to_value(&response).expect("serializes");
             if response.error_code().is_some() {

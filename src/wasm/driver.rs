@@ -5,7 +5,7 @@
 //! Rule: no JS code (listeners, resolvers, getters) ever runs while the state
 //! is borrowed, so a listener may call back into its server.
 
-use super::convert::{read_request, to_js, Input};
+use super::convert::{request_text, to_js};
 use super::respond::response_to_js;
 use super::storage::Storage;
 use crate::config::{ClockKind, ServerConfig, MAX_TIME_MS, MAX_TIME_SCALE, MIN_TIME_SCALE};
@@ -167,7 +167,7 @@ impl Driver {
     /// Applies a request now; the Promise carries its response.
     pub fn handle_request(&self, request: &JsValue) -> Promise {
         // Read the request before borrowing: reading it may run the caller's getters.
-        let input = read_request(request);
+        let text = request_text(request);
         let reply = {
             let Ok(mut state) = self.0.try_borrow_mut() else {
                 return Promise::reject(&JsError::new(BUSY).into());
@@ -177,11 +177,8 @@ impl Driver {
                 // The real clock never stops: settle what fell due since the timer last ran.
                 state.engine.handle_timeout(now);
             }
-            match input {
-                Ok(Input::Text(text)) => state.engine.handle_text(&text, now),
-                Ok(Input::Json(value)) => state.engine.handle_value(&value, now),
-                Ok(Input::Simple(request)) => state.engine.handle(request, now),
-                Ok(Input::Rejected(error, id)) => Reply::Now(Response::error(error, id)),
+            match text {
+                Ok(text) => state.engine.handle_text(&text, now),
                 Err(error) => Reply::Now(Response::error(error, None)),
             }
         };

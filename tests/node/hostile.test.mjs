@@ -33,6 +33,14 @@ export const CATALOGUE = [
   ["10,000-deep objects", deep(10_000, '{"a":', "}", "1"), "malformed_json"],
   ["comment", '{"list_models": true /* hi */}', "malformed_json"],
   ["two documents", '{"list_models": true}{"metrics": true}', "malformed_json"],
+  ["a repeated key, then broken text", '{"metrics": true, "metrics": true', "malformed_json"],
+  // a key twice in one object: two readers (a proxy, the engine) could see two requests
+  ["a command twice", '{"list_models": true, "list_models": true}', "invalid_request"],
+  ["model_name twice", '{"hot_load": {"model_name": "x", "model_name": "y", "model_config": {"size_gb": 1, "tier": "ram", "capabilities": ["chat"]}}}', "invalid_request"],
+  ["size_gb twice", '{"hot_load": {"model_name": "x", "model_config": {"size_gb": 1, "size_gb": 9, "tier": "ram", "capabilities": ["chat"]}}}', "invalid_request"],
+  ["request_id twice", '{"request_id": 1, "request_id": 2, "metrics": true}', "invalid_request"],
+  ["a key twice, once escaped", '{"model": "gpt2-small", "\\u006dodel": "llama-7b"}', "invalid_request"],
+  ["a key twice deep in a list", '{"capabilities": ["chat", {"a": 1, "a": 2}]}', "invalid_request"],
   // JSON that is not an object, and JS values that are not plain objects
   ["null text", "null", "invalid_request"],
   ["number text", "42", "invalid_request"],
