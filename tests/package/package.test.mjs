@@ -58,15 +58,52 @@ test("Node CommonJS: require works", () => {
   assert.match(run("node", ["cjs-client.cjs"], project), /cjs ok/);
 });
 
-test("TypeScript: a strict client compiles (node16 and bundler resolution) and the @ts-expect-error lines fail", () => {
-  const tsc = join(root, "node_modules/typescript/bin/tsc");
-  for (const config of ["tsconfig.json", "tsconfig.bundler.json"]) {
-    try {
-      run("node", [tsc, "-p", config], project);
-    } catch (e) {
-      assert.fail(`tsc -p ${config}:\n${e.stdout}${e.stderr}`);
-    }
+// TypeScript: the configurations people use. Every lib/target with Node's resolution (which
+// picks the node build, whose types need no DOM, as in a Node project) and with a bundler's
+// (which picks the web build, in a browser project with "dom"). All under the strict base
+// tsconfig.json of the fixtures, skipLibCheck off, so the package's .d.ts are checked too.
+const tsc = join(root, "node_modules/typescript/bin/tsc");
+const RESOLUTIONS = [
+  { name: "nodenext", module: "nodenext", moduleResolution: "nodenext", dom: false },
+  { name: "bundler/esnext", module: "esnext", moduleResolution: "bundler", dom: true },
+  { name: "bundler/preserve", module: "preserve", moduleResolution: "bundler", dom: true },
+];
+
+/** Writes tsconfig.<name>.json over the strict base and compiles it; fails with tsc's output. */
+function compiles(name, { target, lib, module, moduleResolution, files }) {
+  const config = `tsconfig.${name.replaceAll(/[^a-z0-9]+/gi, "-")}.json`;
+  writeFileSync(join(project, config), JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { target, lib, module, moduleResolution }, files }));
+  try {
+    run("node", [tsc, "-p", config], project);
+  } catch (e) {
+    assert.fail(`tsc -p ${config} (${JSON.stringify({ target, lib, module, moduleResolution })}):\n${e.stdout}${e.stderr}`);
   }
+}
+
+for (const es of ["es2020", "es2022", "esnext"]) {
+  for (const r of RESOLUTIONS) {
+    test(`TypeScript: a strict client compiles, ${es} + ${r.name}`, () => {
+      compiles(`${es} ${r.name}`, { target: es, lib: r.dom ? [es, "dom"] : [es], module: r.module, moduleResolution: r.moduleResolution, files: ["client.ts"] });
+    });
+  }
+}
+
+// `using server = new Server()` where the lib has Symbol.dispose, and only there (the
+// matrix above compiles without it): esnext, es2022 with the esnext.disposable lib, and an
+// older lib with the global declarations @types/node adds for it (fixtures/node-disposable.d.ts).
+for (const [name, target, lib, extra] of [
+  ["esnext", "esnext", ["esnext"], []],
+  ["es2022 + esnext.disposable", "es2022", ["es2022", "esnext.disposable"], []],
+  ["es2020 + @types/node's Symbol.dispose", "es2020", ["es2020"], ["node-disposable.d.ts"]],
+]) {
+  for (const r of RESOLUTIONS) {
+    test(`TypeScript: using server = new Server() type-checks, ${name} + ${r.name}`, () => {
+      compiles(`dispose ${name} ${r.name}`, { target, lib: r.dom ? [...lib, "dom"] : lib, module: r.module, moduleResolution: r.moduleResolution, files: ["dispose.ts", ...extra] });
+    });
+  }
+}
+
+test("TypeScript: the @ts-expect-error lines fail without their directives", () => {
   // Without the directives, each marked line is an error: the types are not `any`.
   const source = readFileSync(join(project, "client.ts"), "utf8");
   const expected = source.split("\n").filter((l) => /^\s*\/\/ @ts-expect-error/.test(l)).length;
