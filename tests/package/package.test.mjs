@@ -33,8 +33,8 @@ after(() => rmSync(project, { recursive: true, force: true }));
 test("the tarball holds the package and nothing else", () => {
   const listing = run("tar", ["-tzf", readdirSync(project).find((f) => f.endsWith(".tgz"))], project).split("\n").filter(Boolean);
   for (const want of ["package/package.json", "package/README.md", "package/LICENSE", "package/web/model_hotload.js",
-    "package/web/model_hotload_bg.wasm", "package/web/model_hotload.d.ts", "package/node/index.mjs", "package/node/index.d.mts",
-    "package/node/model_hotload.js", "package/node/model_hotload_bg.wasm"]) {
+    "package/web/model_hotload_bg.wasm", "package/web/model_hotload.d.ts", "package/web/package.json", "package/node/index.mjs",
+    "package/node/index.d.mts", "package/node/model_hotload.js", "package/node/model_hotload_bg.wasm", "package/node/package.json"]) {
     assert.ok(listing.includes(want), `${want} is packed`);
   }
   // No sources, except the JS snippets wasm-bindgen copies from src/ (their path mirrors it).
