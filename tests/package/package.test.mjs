@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { publint } from "publint";
+import { formatMessage } from "publint/utils";
 import { serve } from "../../tools/serve.mjs";
 import { CHROMIUM_ARGS } from "../e2e/browser.mjs";
 
@@ -16,13 +18,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
 const pkgDir = join(root, "pkg");
 let project;
+let tarball;
 
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 before(() => {
   project = mkdtempSync(join(tmpdir(), "model-hotload-user-"));
   run("npm", ["pack", pkgDir, "--pack-destination", project, "--silent"], project);
-  const tarball = readdirSync(project).find((f) => f.endsWith(".tgz"));
+  tarball = readdirSync(project).find((f) => f.endsWith(".tgz"));
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "a-user", private: true, type: "module" }));
   run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", `./${tarball}`], project);
   cpSync(join(here, "fixtures"), project, { recursive: true });
@@ -31,7 +34,7 @@ before(() => {
 after(() => rmSync(project, { recursive: true, force: true }));
 
 test("the tarball holds the package and nothing else", () => {
-  const listing = run("tar", ["-tzf", readdirSync(project).find((f) => f.endsWith(".tgz"))], project).split("\n").filter(Boolean);
+  const listing = run("tar", ["-tzf", tarball], project).split("\n").filter(Boolean);
   for (const want of ["package/package.json", "package/README.md", "package/LICENSE", "package/web/model_hotload.js",
     "package/web/model_hotload_bg.wasm", "package/web/model_hotload.d.ts", "package/web/package.json", "package/node/index.mjs",
     "package/node/index.d.mts", "package/node/model_hotload.js", "package/node/model_hotload_bg.wasm", "package/node/package.json"]) {
@@ -113,6 +116,43 @@ test("TypeScript: the @ts-expect-error lines fail without their directives", () 
   writeFileSync(join(project, "client.ts"), source);
   const errors = out.split("\n").filter((l) => /client\.ts\(\d+,\d+\): error/.test(l)).length;
   assert.equal(errors, expected, out);
+});
+
+// The packaging linters, on the tarball itself, offline (docs/PACKAGE.md: what they check).
+test("publint: nothing to report on the tarball, suggestions included", async () => {
+  const bytes = readFileSync(join(project, tarball));
+  const { messages, pkg } = await publint({
+    pack: { tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) },
+    level: "suggestion",
+    strict: true,
+  });
+  assert.deepEqual(messages.map((m) => `${m.type} ${m.code}: ${formatMessage(m, pkg, { color: false })}`), []);
+});
+
+test("are the types wrong: no problem on the tarball, under every resolution", () => {
+  const attw = join(root, "node_modules/@arethetypeswrong/cli/dist/index.js");
+  // ./model_hotload_bg.wasm is not a module: it is exported for bundlers' asset URLs
+  // (`new URL("model-hotload/model_hotload_bg.wasm", import.meta.url)`), so no resolution
+  // to types or JavaScript can exist for it. --no-definitely-typed: the package has its own
+  // types, and the check stays offline.
+  const args = [attw, tarball, "--no-definitely-typed", "--exclude-entrypoints", "./model_hotload_bg.wasm"];
+  let report;
+  try {
+    report = JSON.parse(run("node", [...args, "--format", "json"], project));
+  } catch (e) {
+    if (!e.stdout?.startsWith("{")) throw e;
+    report = JSON.parse(e.stdout); // attw exits 1 when it finds a problem
+  }
+  // The one problem that does not apply: require("model-hotload/web") in Node finds the
+  // ES-module web build. That entry is for browsers and bundlers and needs `await init()`;
+  // CommonJS in Node has its own build at "." and "./node" (tested above).
+  const expected = (p) => p.kind === "CJSResolvesToESM" && p.entrypoint === "./web" && p.resolutionKind === "node16-cjs";
+  const problems = Object.values(report.problems ?? {}).flat().filter((p) => !expected(p));
+  if (problems.length > 0) {
+    let table = "";
+    try { table = run("node", [...args, "--format", "ascii", "--no-emoji"], project); } catch (e) { table = e.stdout + e.stderr; }
+    assert.fail(`${JSON.stringify(problems, null, 2)}\n${table}`);
+  }
 });
 
 test("browser: the web entry loads in Chromium after await init()", async (t) => {
