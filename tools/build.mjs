@@ -69,10 +69,17 @@ const nodeDir = manifest.target.find((t) => t.wasm_pack_target === "nodejs")?.di
 if (nodeDir) {
   cpSync(join(root, "tools/package/node-index.mjs"), join(outDir, nodeDir, "index.mjs"));
   cpSync(join(root, "tools/package/node-index.d.mts"), join(outDir, nodeDir, "index.d.mts"));
-  // The nodejs build is CommonJS inside a "type": "module" package.
-  writeFileSync(join(outDir, nodeDir, "package.json"), JSON.stringify({ type: "commonjs" }, null, 2) + "\n");
 }
 const webDir = manifest.target.find((t) => t.wasm_pack_target === "web")?.dir;
+// Each build's folder has a package.json: its module type (the nodejs build is CommonJS
+// inside a "type": "module" package), and "main"/"types" for resolvers that predate
+// "exports" (TypeScript's node10, older bundlers), for which `model-hotload/node` and
+// `model-hotload/web` are these folders.
+for (const [dir, type] of [[nodeDir, "commonjs"], [webDir, "module"]]) {
+  if (!dir) continue;
+  const folder = { type, main: `./${NAME}.js`, types: `./${NAME}.d.ts` };
+  writeFileSync(join(outDir, dir, "package.json"), JSON.stringify(folder, null, 2) + "\n");
+}
 const web = (file) => `./${webDir}/${file}`;
 const node = (file) => `./${nodeDir}/${file}`;
 const browserEntry = { types: web(`${NAME}.d.ts`), default: web(`${NAME}.js`) };
@@ -81,14 +88,16 @@ const pkg = {
   version: field("version"),
   description: field("description"),
   license: field("license"),
-  repository: { type: "git", url: field("repository") },
+  // npm's normalised form, git+<url>.git.
+  repository: { type: "git", url: `git+${field("repository").replace(/\.git$/, "")}.git` },
   keywords: ["wasm", "webassembly", "model-serving", "simulation", "hot-loading", "mock", "testing"],
   type: "module",
   sideEffects: false,
   files: [...manifest.target.map((t) => `${t.dir}/`), "README.md", "LICENSE"],
+  // Without "exports": "main" is the CommonJS build, so "types" are its declarations.
   main: node(`${NAME}.js`),
   module: web(`${NAME}.js`),
-  types: web(`${NAME}.d.ts`),
+  types: node(`${NAME}.d.ts`),
   // Types first in every condition. Node: ESM wrapper or the CommonJS build, ready on
   // import. Browsers and bundlers: the web build (call `await init()` once).
   exports: {

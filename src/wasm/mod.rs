@@ -70,8 +70,14 @@ export class Server {
   subscribe(listener: (event: ServerEvent) => void): () => void;
   /** Releases the server and its timer. Later calls throw. */
   free(): void;
-  [Symbol.dispose](): void;
 }
+
+/**
+ * `[Symbol.dispose]()`, the same as `free()`, so that `using server = new Server()` works:
+ * declared only where the TypeScript lib has `Symbol.dispose` (esnext, esnext.disposable,
+ * or @types/node), so the declarations also compile under es2020 and es2022.
+ */
+export interface Server extends Record<SymbolConstructor extends { readonly dispose: infer K extends symbol } ? K : never, () => void> {}
 "#;
 
 thread_local! {

@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { publint } from "publint";
+import { formatMessage } from "publint/utils";
 import { serve } from "../../tools/serve.mjs";
 import { CHROMIUM_ARGS } from "../e2e/browser.mjs";
 
@@ -16,13 +18,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
 const pkgDir = join(root, "pkg");
 let project;
+let tarball;
 
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 before(() => {
   project = mkdtempSync(join(tmpdir(), "model-hotload-user-"));
   run("npm", ["pack", pkgDir, "--pack-destination", project, "--silent"], project);
-  const tarball = readdirSync(project).find((f) => f.endsWith(".tgz"));
+  tarball = readdirSync(project).find((f) => f.endsWith(".tgz"));
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "a-user", private: true, type: "module" }));
   run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", `./${tarball}`], project);
   cpSync(join(here, "fixtures"), project, { recursive: true });
@@ -31,10 +34,10 @@ before(() => {
 after(() => rmSync(project, { recursive: true, force: true }));
 
 test("the tarball holds the package and nothing else", () => {
-  const listing = run("tar", ["-tzf", readdirSync(project).find((f) => f.endsWith(".tgz"))], project).split("\n").filter(Boolean);
+  const listing = run("tar", ["-tzf", tarball], project).split("\n").filter(Boolean);
   for (const want of ["package/package.json", "package/README.md", "package/LICENSE", "package/web/model_hotload.js",
-    "package/web/model_hotload_bg.wasm", "package/web/model_hotload.d.ts", "package/node/index.mjs", "package/node/index.d.mts",
-    "package/node/model_hotload.js", "package/node/model_hotload_bg.wasm"]) {
+    "package/web/model_hotload_bg.wasm", "package/web/model_hotload.d.ts", "package/web/package.json", "package/node/index.mjs",
+    "package/node/index.d.mts", "package/node/model_hotload.js", "package/node/model_hotload_bg.wasm", "package/node/package.json"]) {
     assert.ok(listing.includes(want), `${want} is packed`);
   }
   // No sources, except the JS snippets wasm-bindgen copies from src/ (their path mirrors it).
@@ -58,15 +61,52 @@ test("Node CommonJS: require works", () => {
   assert.match(run("node", ["cjs-client.cjs"], project), /cjs ok/);
 });
 
-test("TypeScript: a strict client compiles (node16 and bundler resolution) and the @ts-expect-error lines fail", () => {
-  const tsc = join(root, "node_modules/typescript/bin/tsc");
-  for (const config of ["tsconfig.json", "tsconfig.bundler.json"]) {
-    try {
-      run("node", [tsc, "-p", config], project);
-    } catch (e) {
-      assert.fail(`tsc -p ${config}:\n${e.stdout}${e.stderr}`);
-    }
+// TypeScript: the configurations people use. Every lib/target with Node's resolution (which
+// picks the node build, whose types need no DOM, as in a Node project) and with a bundler's
+// (which picks the web build, in a browser project with "dom"). All under the strict base
+// tsconfig.json of the fixtures, skipLibCheck off, so the package's .d.ts are checked too.
+const tsc = join(root, "node_modules/typescript/bin/tsc");
+const RESOLUTIONS = [
+  { name: "nodenext", module: "nodenext", moduleResolution: "nodenext", dom: false },
+  { name: "bundler/esnext", module: "esnext", moduleResolution: "bundler", dom: true },
+  { name: "bundler/preserve", module: "preserve", moduleResolution: "bundler", dom: true },
+];
+
+/** Writes tsconfig.<name>.json over the strict base and compiles it; fails with tsc's output. */
+function compiles(name, { target, lib, module, moduleResolution, files }) {
+  const config = `tsconfig.${name.replaceAll(/[^a-z0-9]+/gi, "-")}.json`;
+  writeFileSync(join(project, config), JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { target, lib, module, moduleResolution }, files }));
+  try {
+    run("node", [tsc, "-p", config], project);
+  } catch (e) {
+    assert.fail(`tsc -p ${config} (${JSON.stringify({ target, lib, module, moduleResolution })}):\n${e.stdout}${e.stderr}`);
   }
+}
+
+for (const es of ["es2020", "es2022", "esnext"]) {
+  for (const r of RESOLUTIONS) {
+    test(`TypeScript: a strict client compiles, ${es} + ${r.name}`, () => {
+      compiles(`${es} ${r.name}`, { target: es, lib: r.dom ? [es, "dom"] : [es], module: r.module, moduleResolution: r.moduleResolution, files: ["client.ts"] });
+    });
+  }
+}
+
+// `using server = new Server()` where the lib has Symbol.dispose, and only there (the
+// matrix above compiles without it): esnext, es2022 with the esnext.disposable lib, and an
+// older lib with the global declarations @types/node adds for it (fixtures/node-disposable.d.ts).
+for (const [name, target, lib, extra] of [
+  ["esnext", "esnext", ["esnext"], []],
+  ["es2022 + esnext.disposable", "es2022", ["es2022", "esnext.disposable"], []],
+  ["es2020 + @types/node's Symbol.dispose", "es2020", ["es2020"], ["node-disposable.d.ts"]],
+]) {
+  for (const r of RESOLUTIONS) {
+    test(`TypeScript: using server = new Server() type-checks, ${name} + ${r.name}`, () => {
+      compiles(`dispose ${name} ${r.name}`, { target, lib: r.dom ? [...lib, "dom"] : lib, module: r.module, moduleResolution: r.moduleResolution, files: ["dispose.ts", ...extra] });
+    });
+  }
+}
+
+test("TypeScript: the @ts-expect-error lines fail without their directives", () => {
   // Without the directives, each marked line is an error: the types are not `any`.
   const source = readFileSync(join(project, "client.ts"), "utf8");
   const expected = source.split("\n").filter((l) => /^\s*\/\/ @ts-expect-error/.test(l)).length;
@@ -76,6 +116,43 @@ test("TypeScript: a strict client compiles (node16 and bundler resolution) and t
   writeFileSync(join(project, "client.ts"), source);
   const errors = out.split("\n").filter((l) => /client\.ts\(\d+,\d+\): error/.test(l)).length;
   assert.equal(errors, expected, out);
+});
+
+// The packaging linters, on the tarball itself, offline (docs/PACKAGE.md: what they check).
+test("publint: nothing to report on the tarball, suggestions included", async () => {
+  const bytes = readFileSync(join(project, tarball));
+  const { messages, pkg } = await publint({
+    pack: { tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) },
+    level: "suggestion",
+    strict: true,
+  });
+  assert.deepEqual(messages.map((m) => `${m.type} ${m.code}: ${formatMessage(m, pkg, { color: false })}`), []);
+});
+
+test("are the types wrong: no problem on the tarball, under every resolution", () => {
+  const attw = join(root, "node_modules/@arethetypeswrong/cli/dist/index.js");
+  // ./model_hotload_bg.wasm is not a module: it is exported for bundlers' asset URLs
+  // (`new URL("model-hotload/model_hotload_bg.wasm", import.meta.url)`), so no resolution
+  // to types or JavaScript can exist for it. --no-definitely-typed: the package has its own
+  // types, and the check stays offline.
+  const args = [attw, tarball, "--no-definitely-typed", "--exclude-entrypoints", "./model_hotload_bg.wasm"];
+  let report;
+  try {
+    report = JSON.parse(run("node", [...args, "--format", "json"], project));
+  } catch (e) {
+    if (!e.stdout?.startsWith("{")) throw e;
+    report = JSON.parse(e.stdout); // attw exits 1 when it finds a problem
+  }
+  // The one problem that does not apply: require("model-hotload/web") in Node finds the
+  // ES-module web build. That entry is for browsers and bundlers and needs `await init()`;
+  // CommonJS in Node has its own build at "." and "./node" (tested above).
+  const expected = (p) => p.kind === "CJSResolvesToESM" && p.entrypoint === "./web" && p.resolutionKind === "node16-cjs";
+  const problems = Object.values(report.problems ?? {}).flat().filter((p) => !expected(p));
+  if (problems.length > 0) {
+    let table = "";
+    try { table = run("node", [...args, "--format", "ascii", "--no-emoji"], project); } catch (e) { table = e.stdout + e.stderr; }
+    assert.fail(`${JSON.stringify(problems, null, 2)}\n${table}`);
+  }
 });
 
 test("browser: the web entry loads in Chromium after await init()", async (t) => {
