@@ -24,6 +24,8 @@ test-clippy:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+	RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
+	RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet --target wasm32-unknown-unknown
 
 test-native:
 	cargo test

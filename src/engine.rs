@@ -10,15 +10,14 @@
 
 use crate::capacity::{Capacity, Usage};
 use crate::config::ServerConfig;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::loader::{Ended, Job, Loader};
 use crate::metrics::Metrics;
 use crate::model::{ModelSpec, Tier};
 use crate::persist::{Snapshot, SwapRecord};
-use crate::protocol::LibraryJson;
 use crate::protocol::{
-    Body, Cancelled, Command, Event, HotLoad, HotLoadStarted, JobList, ModelList, Priority,
-    Request, Response, Selected, Selection, Started, Success, SystemStatus, Unloaded,
+    Body, Cancelled, Command, Event, HotLoad, HotLoadStarted, JobList, Library, ModelList,
+    Priority, Request, Response, Selected, Selection, Started, Success, SystemStatus, Unloaded,
 };
 use crate::select::choose;
 use crate::swap::{Swap, Swaps, Ticket};
@@ -38,7 +37,7 @@ pub enum Reply {
 
 pub struct Engine {
     capacity: Capacity,
-    library: IndexMap<String, ModelSpec>,
+    library: Library,
     loader: Loader,
     swaps: Swaps,
     metrics: Metrics,
@@ -47,15 +46,13 @@ pub struct Engine {
     stopwatch: Stopwatch,
     /// Counts changes of state, so a driver saves only when something changed.
     revision: u64,
-    /// The library as JSON, until it next changes (`list_models` reuses it).
-    library_json: Option<LibraryJson>,
 }
 
 impl Engine {
     pub fn new(config: &ServerConfig, stopwatch: Stopwatch) -> Engine {
         Engine {
             capacity: config.capacity,
-            library: config.catalog.iter().cloned().collect(),
+            library: Library::new(config.catalog.iter().cloned().collect()),
             loader: Loader::default(),
             swaps: Swaps::default(),
             metrics: Metrics::default(),
@@ -63,7 +60,6 @@ impl Engine {
             completions: Vec::new(),
             stopwatch,
             revision: 0,
-            library_json: None,
         }
     }
 
@@ -97,7 +93,7 @@ impl Engine {
             .collect();
         let engine = Engine {
             capacity: config.capacity,
-            library,
+            library: Library::new(library),
             loader: Loader::restore(snapshot.jobs, history)?,
             swaps: Swaps::restore(snapshot.current_model, swaps),
             metrics: snapshot.metrics,
@@ -105,10 +101,9 @@ impl Engine {
             completions: Vec::new(),
             stopwatch,
             revision: 0,
-            library_json: None,
         };
         engine
-            .check_invariants(snapshot.saved_at, false)
+            .check_consistent()
             .map_err(|broken| format!("the saved state is inconsistent: {broken}"))?;
         Ok(engine)
     }
@@ -275,12 +270,10 @@ impl Engine {
         }
     }
 
-    /// Checks the engine's invariants at `now`, for property tests and fuzzers:
-    /// no tier holds more than its capacity, a name is never both listed and
-    /// loading (nor loading twice), progress is within [0, 1], the current and
-    /// incoming models are listed, and no job is loading past its deadline once
-    /// the clock has been `settled` (`handle_timeout(now)` ran after the last request).
-    pub fn check_invariants(&self, now: f64, settled: bool) -> Result<(), String> {
+    /// What any state must satisfy, restored state included: no tier holds
+    /// more than its capacity, a name is never both listed and loading (nor
+    /// loading twice), and the current and incoming models are listed.
+    fn check_consistent(&self) -> Result<(), String> {
         for tier in Tier::ALL {
             let u = self.usage(tier);
             if u.resident + u.reserved > u.total + 1e-9 {
@@ -294,30 +287,12 @@ impl Engine {
             }
         }
         let mut loading = std::collections::HashSet::new();
-        for job in self.loader.jobs() {
-            let p = job.progress(now);
-            if !(0.0..=1.0).contains(&p) {
-                return Err(format!("{} has progress {p}", job.id));
-            }
-            if !job.is_loading() {
-                continue;
-            }
+        for job in self.loader.active() {
             if self.library.contains_key(&job.model_name)
                 || !loading.insert(job.model_name.as_str())
             {
                 return Err(format!("{} is listed or loading twice", job.model_name));
             }
-            let deadline = job.deadline();
-            if deadline < now || (settled && deadline <= now) {
-                return Err(format!("{} is still loading past its deadline", job.id));
-            }
-        }
-        if loading.len() != self.loader.active_count() {
-            return Err(format!(
-                "{} jobs loading, {} counted active",
-                loading.len(),
-                self.loader.active_count()
-            ));
         }
         let in_use = self
             .swaps
@@ -332,6 +307,37 @@ impl Engine {
         Ok(())
     }
 
+    /// For property tests and fuzzers (feature `invariants`): the state is
+    /// consistent, every progress is within [0, 1], the jobs counted active are
+    /// those loading, and no job is loading past its deadline once the clock has
+    /// been `settled` (`handle_timeout(now)` ran after the last request).
+    #[cfg(feature = "invariants")]
+    pub fn check_invariants(&self, now: f64, settled: bool) -> Result<(), String> {
+        self.check_consistent()?;
+        let mut loading = 0;
+        for job in self.loader.jobs() {
+            let p = job.progress(now);
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!("{} has progress {p}", job.id));
+            }
+            if !job.is_loading() {
+                continue;
+            }
+            loading += 1;
+            let deadline = job.deadline();
+            if deadline < now || (settled && deadline <= now) {
+                return Err(format!("{} is still loading past its deadline", job.id));
+            }
+        }
+        if loading != self.loader.active_count() {
+            return Err(format!(
+                "{loading} jobs loading, {} counted active",
+                self.loader.active_count()
+            ));
+        }
+        Ok(())
+    }
+
     // --- commands ---
 
     fn hot_load(&mut self, h: HotLoad, now: f64) -> Result<HotLoadStarted, ApiError> {
@@ -340,18 +346,11 @@ impl Engine {
             spec,
             simulate,
         } = h;
-        let shown: String = model_name.chars().take(crate::text::QUOTE_LIMIT).collect();
         if self.library.contains_key(&model_name) {
-            return Err(ApiError::new(
-                ErrorCode::DuplicateModel,
-                format!("Model '{shown}' already exists"),
-            ));
+            return Err(ApiError::duplicate_model(&model_name, false));
         }
         if self.loader.is_loading(&model_name) {
-            return Err(ApiError::new(
-                ErrorCode::DuplicateModel,
-                format!("Model '{shown}' already exists (a hot load of it is in progress)"),
-            ));
+            return Err(ApiError::duplicate_model(&model_name, true));
         }
         self.usage(spec.tier).admit(&spec)?;
         let seconds = (now / 1000.0).floor() as i64;
@@ -378,27 +377,15 @@ impl Engine {
     }
 
     fn job(&self, job_id: &str) -> Result<&Job, ApiError> {
-        self.loader.get(job_id).ok_or_else(|| {
-            let reason = if self.loader.was_pruned(job_id) {
-                format!(
-                    "Job ID not found: that job ended and was pruned (the server keeps the latest {} finished jobs).",
-                    crate::history::RETAIN_FINISHED
-                )
-            } else {
-                String::from("Job ID not found")
-            };
-            ApiError::new(ErrorCode::JobNotFound, reason)
-        })
+        self.loader
+            .get(job_id)
+            .ok_or_else(|| ApiError::job_not_found(self.loader.was_pruned(job_id)))
     }
 
-    fn list_models(&mut self) -> ModelList {
-        let models = self
-            .library_json
-            .get_or_insert_with(|| LibraryJson::of(&self.library))
-            .clone();
+    fn list_models(&self) -> ModelList {
         ModelList {
             status: Success::Success,
-            models,
+            models: Library::clone(&self.library),
             total_models: self.library.len(),
             active_hot_loads: self.loader.active_count(),
         }
@@ -413,20 +400,13 @@ impl Engine {
         let (name, spec, reason) = match &selection {
             Selection::Named(name) => {
                 if self.loader.is_loading(name) {
-                    return Err(ApiError::new(
-                        ErrorCode::ModelLoading,
-                        format!(
-                            "Model {} is still loading; select it once its job has succeeded.",
-                            quote(name)
-                        ),
+                    return Err(ApiError::model_loading(
+                        name,
+                        "select it once its job has succeeded",
                     ));
                 }
                 let Some((name, spec)) = self.library.get_key_value(name.as_str()) else {
-                    return Err(ApiError::new(
-                        ErrorCode::ModelNotFound,
-                        format!("Model {} not found.", quote(name)),
-                    )
-                    .with_models(self.available()));
+                    return Err(ApiError::model_not_found(name, self.available()));
                 };
                 (
                     name.clone(),
@@ -438,16 +418,10 @@ impl Engine {
                 capabilities,
                 priority,
             } => {
-                let Some((name, spec, score)) = choose(&self.library, capabilities, *priority)
+                let Some((name, spec, score)) =
+                    choose(self.library.iter(), capabilities, *priority)
                 else {
-                    return Err(ApiError::new(
-                        ErrorCode::NoCapableModel,
-                        format!(
-                            "No model offers every capability asked for ({}).",
-                            capabilities.join(", ")
-                        ),
-                    )
-                    .with_models(self.available()));
+                    return Err(ApiError::no_capable_model(capabilities, self.available()));
                 };
                 // "Best quality match for chat: llama-7b (score 2.2, swap tier, 7 GB)",
                 // without format!: selections are frequent.
@@ -526,18 +500,12 @@ impl Engine {
         let job = self.job(job_id)?;
         if !job.is_loading() {
             let state = job.status(now).status.as_str();
-            return Err(ApiError::new(
-                ErrorCode::JobNotActive,
-                format!(
-                    "Job {} has already ended ({state}); only a loading job can be cancelled.",
-                    quote(job_id)
-                ),
-            ));
+            return Err(ApiError::job_not_active(job_id, state));
         }
         let job = self
             .loader
             .cancel(job_id, now)
-            .ok_or_else(|| ApiError::new(ErrorCode::JobNotFound, "Job ID not found"))?;
+            .ok_or_else(|| ApiError::job_not_found(false))?;
         let progress = tidy(job.progress(now));
         self.metrics.load_failed(true);
         self.events.push(Event::LoadFailed {
@@ -559,34 +527,17 @@ impl Engine {
 
     fn unload(&mut self, name: &str, now: f64) -> Result<Unloaded, ApiError> {
         if self.loader.is_loading(name) {
-            return Err(ApiError::new(
-                ErrorCode::ModelLoading,
-                format!(
-                    "Model {} is still loading; cancel its job instead.",
-                    quote(name)
-                ),
-            ));
+            return Err(ApiError::model_loading(name, "cancel its job instead"));
         }
         if !self.library.contains_key(name) {
-            return Err(ApiError::new(
-                ErrorCode::ModelNotFound,
-                format!("Model {} not found.", quote(name)),
-            )
-            .with_models(self.available()));
+            return Err(ApiError::model_not_found(name, self.available()));
         }
         if self.swaps.in_use(name) {
-            return Err(ApiError::new(
-                ErrorCode::ModelInUse,
-                format!("Model {} is the current model (or a swap to it is queued); select another model first.", quote(name)),
-            ));
+            return Err(ApiError::model_in_use(name));
         }
-        self.library_json = None;
-        let spec = self.library.shift_remove(name).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::ModelNotFound,
-                format!("Model {} not found.", quote(name)),
-            )
-        })?;
+        let Some(spec) = Library::make_mut(&mut self.library).shift_remove(name) else {
+            return Err(ApiError::model_not_found(name, self.available()));
+        };
         self.events.push(Event::ModelUnloaded {
             time: now,
             model_name: name.to_string(),
@@ -621,8 +572,7 @@ impl Engine {
                 let time = job.deadline();
                 let seconds = tidy(job.total_ms() / 1000.0);
                 self.metrics.load_succeeded(seconds);
-                self.library.insert(job.model_name.clone(), job.spec);
-                self.library_json = None;
+                Library::make_mut(&mut self.library).insert(job.model_name.clone(), job.spec);
                 self.events.push(Event::LoadSucceeded {
                     time,
                     job_id: job.id,

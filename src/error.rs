@@ -1,6 +1,8 @@
 //! Errors with stable codes: what a rejected request answers, and what a bad
 //! `ServerOptions` throws.
 
+use crate::history::RETAIN_FINISHED;
+use crate::text::{quote, QUOTE_LIMIT};
 use serde::Serialize;
 use std::fmt;
 
@@ -103,6 +105,76 @@ impl ApiError {
     pub fn with_models(mut self, models: Vec<String>) -> ApiError {
         self.available_models = Some(models);
         self
+    }
+
+    // The faults that depend on the server's state, one sentence each.
+
+    /// A name that is listed, or being loaded (the seed's own sentence).
+    pub fn duplicate_model(name: &str, loading: bool) -> ApiError {
+        let shown: String = name.chars().take(QUOTE_LIMIT).collect();
+        let reason = if loading {
+            format!("Model '{shown}' already exists (a hot load of it is in progress)")
+        } else {
+            format!("Model '{shown}' already exists")
+        };
+        ApiError::new(ErrorCode::DuplicateModel, reason)
+    }
+
+    /// An unknown job id; `pruned` when it named a job the server has forgotten.
+    pub fn job_not_found(pruned: bool) -> ApiError {
+        let reason = if pruned {
+            format!(
+                "Job ID not found: that job ended and was pruned (the server keeps the latest {RETAIN_FINISHED} finished jobs)."
+            )
+        } else {
+            String::from("Job ID not found")
+        };
+        ApiError::new(ErrorCode::JobNotFound, reason)
+    }
+
+    pub fn job_not_active(job_id: &str, state: &str) -> ApiError {
+        ApiError::new(
+            ErrorCode::JobNotActive,
+            format!(
+                "Job {} has already ended ({state}); only a loading job can be cancelled.",
+                quote(job_id)
+            ),
+        )
+    }
+
+    /// `available`: the names a client could use instead.
+    pub fn model_not_found(name: &str, available: Vec<String>) -> ApiError {
+        ApiError::new(
+            ErrorCode::ModelNotFound,
+            format!("Model {} not found.", quote(name)),
+        )
+        .with_models(available)
+    }
+
+    /// A model still loading; `instead` says what the client may do.
+    pub fn model_loading(name: &str, instead: &str) -> ApiError {
+        ApiError::new(
+            ErrorCode::ModelLoading,
+            format!("Model {} is still loading; {instead}.", quote(name)),
+        )
+    }
+
+    pub fn model_in_use(name: &str) -> ApiError {
+        ApiError::new(
+            ErrorCode::ModelInUse,
+            format!("Model {} is the current model (or a swap to it is queued); select another model first.", quote(name)),
+        )
+    }
+
+    pub fn no_capable_model(capabilities: &[String], available: Vec<String>) -> ApiError {
+        ApiError::new(
+            ErrorCode::NoCapableModel,
+            format!(
+                "No model offers every capability asked for ({}).",
+                capabilities.join(", ")
+            ),
+        )
+        .with_models(available)
     }
 }
 

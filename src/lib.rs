@@ -5,12 +5,21 @@
 //! check, model selection with hot-swap, and a simulated background loader.
 //!
 //! The crate is a pure-Rust core that takes time as an input, and a thin
-//! WebAssembly layer ([`wasm`], on `wasm32` only) that owns the one JS timer
-//! and the Promise plumbing. Dependencies point one way:
+//! WebAssembly layer (module `wasm`, on `wasm32` only) that owns the one JS
+//! timer, the Promise plumbing and the conversion of values. Each module
+//! imports only modules of the rows below its own:
 //!
 //! ```text
-//! wasm → engine → (validate, loader, swap, capacity, select, metrics, config) → (protocol, model, error, text)
+//! wasm      the binding             → engine, config, persist, validate, protocol
+//! engine    the coordinator         → persist, config, validate, loader, swap, capacity, select, metrics
+//! persist   saved state             → loader, metrics, history, validate
+//! config, validate, loader, swap, capacity, select, metrics, catalog, schema
+//!                                   → protocol, error, model, text, history
 //! ```
+//!
+//! Requests have one reader: [`validate::parse_text`] (objects from JavaScript
+//! arrive as their `JSON.stringify` text). Responses are defined once, by the
+//! types in [`protocol`].
 //!
 //! Natively, drive an [`engine::Engine`] yourself:
 //!

@@ -6,21 +6,24 @@ use std::collections::VecDeque;
 /// How many of the latest selection times the p99 is taken over.
 pub const SELECTION_WINDOW: usize = 1000;
 
+/// The counters and sums behind `metrics`. Fields are visible to the crate
+/// for `persist`, which saves and restores them as they are.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Metrics {
-    started: u64,
-    succeeded: u64,
-    failed: u64,
-    cancelled: u64,
-    load_seconds_sum: f64,
-    load_seconds_min: f64,
-    load_seconds_max: f64,
-    selections: u64,
-    selection_ms_sum: f64,
-    selection_ms_max: f64,
-    recent_selection_ms: VecDeque<f64>,
-    swaps: u64,
-    swap_seconds_sum: f64,
+    pub(crate) started: u64,
+    pub(crate) succeeded: u64,
+    pub(crate) failed: u64,
+    pub(crate) cancelled: u64,
+    pub(crate) load_seconds_sum: f64,
+    pub(crate) load_seconds_min: f64,
+    pub(crate) load_seconds_max: f64,
+    pub(crate) selections: u64,
+    pub(crate) selection_ms_sum: f64,
+    pub(crate) selection_ms_max: f64,
+    /// The latest selection times, at most [`SELECTION_WINDOW`].
+    pub(crate) recent_selection_ms: VecDeque<f64>,
+    pub(crate) swaps: u64,
+    pub(crate) swap_seconds_sum: f64,
 }
 
 impl Metrics {
@@ -60,56 +63,6 @@ impl Metrics {
     pub fn swap_finished(&mut self, seconds: f64) {
         self.swaps += 1;
         self.swap_seconds_sum += seconds;
-    }
-
-    /// The saved form (see `persist`).
-    pub fn to_value(&self) -> serde_json::Value {
-        use crate::persist::bits;
-        let recent: Vec<serde_json::Value> =
-            self.recent_selection_ms.iter().map(|x| bits(*x)).collect();
-        serde_json::json!({
-            "started": self.started, "succeeded": self.succeeded, "failed": self.failed, "cancelled": self.cancelled,
-            "load_seconds": [bits(self.load_seconds_sum), bits(self.load_seconds_min), bits(self.load_seconds_max)],
-            "selections": self.selections, "selection_ms": [bits(self.selection_ms_sum), bits(self.selection_ms_max)],
-            "recent_selection_ms": recent, "swaps": self.swaps, "swap_seconds_sum": bits(self.swap_seconds_sum),
-        })
-    }
-
-    pub fn from_value(value: &serde_json::Value) -> Result<Metrics, String> {
-        let f = crate::persist::Fields::of(value, "the metrics")?;
-        let floats = |key: &str| -> Result<Vec<f64>, String> {
-            f.list(key)?
-                .iter()
-                .map(|v| {
-                    crate::persist::unbits(v)
-                        .ok_or_else(|| format!("metrics.{key} holds a non-number"))
-                })
-                .collect()
-        };
-        let (load, selection) = (floats("load_seconds")?, floats("selection_ms")?);
-        let (&[sum, min, max], &[sel_sum, sel_max]) = (load.as_slice(), selection.as_slice())
-        else {
-            return Err(String::from("the metrics have the wrong shape"));
-        };
-        let mut recent: VecDeque<f64> = floats("recent_selection_ms")?.into();
-        while recent.len() > SELECTION_WINDOW {
-            recent.pop_front();
-        }
-        Ok(Metrics {
-            started: f.u64("started")?,
-            succeeded: f.u64("succeeded")?,
-            failed: f.u64("failed")?,
-            cancelled: f.u64("cancelled")?,
-            load_seconds_sum: sum,
-            load_seconds_min: min,
-            load_seconds_max: max,
-            selections: f.u64("selections")?,
-            selection_ms_sum: sel_sum,
-            selection_ms_max: sel_max,
-            recent_selection_ms: recent,
-            swaps: f.u64("swaps")?,
-            swap_seconds_sum: f.f64("swap_seconds_sum")?,
-        })
     }
 
     pub fn report(&self, active: usize, pending_swaps: usize) -> MetricsReport {

@@ -12,7 +12,7 @@
 
 use crate::history::History;
 use crate::loader::{Job, Outcome};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, SELECTION_WINDOW};
 use crate::model::ModelSpec;
 use crate::protocol::SimulatedFailure;
 use crate::text::{neutralize, quote};
@@ -49,20 +49,20 @@ pub struct SwapRecord {
 }
 
 /// A number as its exact bits.
-pub(crate) fn bits(x: f64) -> Value {
+fn bits(x: f64) -> Value {
     Value::from(x.to_bits())
 }
 
 /// A finite number from [`bits`].
-pub(crate) fn unbits(value: &Value) -> Option<f64> {
+fn unbits(value: &Value) -> Option<f64> {
     value.as_u64().map(f64::from_bits).filter(|x| x.is_finite())
 }
 
 /// Reading helpers: every fault becomes a reason, never a panic.
-pub(crate) struct Fields<'a>(&'a Map<String, Value>, &'a str);
+struct Fields<'a>(&'a Map<String, Value>, &'a str);
 
 impl<'a> Fields<'a> {
-    pub(crate) fn of(value: &'a Value, what: &'a str) -> Result<Fields<'a>, String> {
+    fn of(value: &'a Value, what: &'a str) -> Result<Fields<'a>, String> {
         value
             .as_object()
             .map(|m| Fields(m, what))
@@ -73,10 +73,10 @@ impl<'a> Fields<'a> {
             .get(key)
             .ok_or_else(|| format!("{} has no {key}", self.1))
     }
-    pub(crate) fn f64(&self, key: &str) -> Result<f64, String> {
+    fn f64(&self, key: &str) -> Result<f64, String> {
         unbits(self.get(key)?).ok_or_else(|| format!("{}.{key} is not a saved number", self.1))
     }
-    pub(crate) fn u64(&self, key: &str) -> Result<u64, String> {
+    fn u64(&self, key: &str) -> Result<u64, String> {
         self.get(key)?
             .as_u64()
             .ok_or_else(|| format!("{}.{key} is not a count", self.1))
@@ -101,14 +101,57 @@ impl<'a> Fields<'a> {
             .as_bool()
             .ok_or_else(|| format!("{}.{key} is not true or false", self.1))
     }
-    pub(crate) fn list(&self, key: &str) -> Result<&'a Vec<Value>, String> {
+    fn list(&self, key: &str) -> Result<&'a Vec<Value>, String> {
         self.get(key)?
             .as_array()
             .ok_or_else(|| format!("{}.{key} is not a list", self.1))
     }
-    pub(crate) fn value(&self, key: &str) -> Result<&'a Value, String> {
+    fn value(&self, key: &str) -> Result<&'a Value, String> {
         self.get(key)
     }
+}
+
+fn metrics_to_value(m: &Metrics) -> Value {
+    let recent: Vec<Value> = m.recent_selection_ms.iter().map(|x| bits(*x)).collect();
+    json!({
+        "started": m.started, "succeeded": m.succeeded, "failed": m.failed, "cancelled": m.cancelled,
+        "load_seconds": [bits(m.load_seconds_sum), bits(m.load_seconds_min), bits(m.load_seconds_max)],
+        "selections": m.selections, "selection_ms": [bits(m.selection_ms_sum), bits(m.selection_ms_max)],
+        "recent_selection_ms": recent, "swaps": m.swaps, "swap_seconds_sum": bits(m.swap_seconds_sum),
+    })
+}
+
+fn metrics_from_value(value: &Value) -> Result<Metrics, String> {
+    let f = Fields::of(value, "the metrics")?;
+    let floats = |key: &str| -> Result<Vec<f64>, String> {
+        f.list(key)?
+            .iter()
+            .map(|v| unbits(v).ok_or_else(|| format!("metrics.{key} holds a non-number")))
+            .collect()
+    };
+    let (load, selection) = (floats("load_seconds")?, floats("selection_ms")?);
+    let (&[sum, min, max], &[sel_sum, sel_max]) = (load.as_slice(), selection.as_slice()) else {
+        return Err(String::from("the metrics have the wrong shape"));
+    };
+    let mut recent: std::collections::VecDeque<f64> = floats("recent_selection_ms")?.into();
+    while recent.len() > SELECTION_WINDOW {
+        recent.pop_front();
+    }
+    Ok(Metrics {
+        started: f.u64("started")?,
+        succeeded: f.u64("succeeded")?,
+        failed: f.u64("failed")?,
+        cancelled: f.u64("cancelled")?,
+        load_seconds_sum: sum,
+        load_seconds_min: min,
+        load_seconds_max: max,
+        selections: f.u64("selections")?,
+        selection_ms_sum: sel_sum,
+        selection_ms_max: sel_max,
+        recent_selection_ms: recent,
+        swaps: f.u64("swaps")?,
+        swap_seconds_sum: f.f64("swap_seconds_sum")?,
+    })
 }
 
 fn spec_to_value(spec: &ModelSpec) -> Value {
@@ -235,7 +278,7 @@ impl Snapshot {
             "library": library,
             "jobs": self.jobs.iter().map(job_to_value).collect::<Vec<_>>(),
             "current_model": self.current_model, "swaps": swaps,
-            "metrics": self.metrics.to_value(),
+            "metrics": metrics_to_value(&self.metrics),
             "retained_finished": self.retained_finished, "pruned_hashes": self.pruned_hashes, "spent_ids": spent,
         })
         .to_string()
@@ -311,7 +354,7 @@ impl Snapshot {
                 .collect::<Result<_, _>>()?,
             current_model: f.opt_str("current_model")?,
             swaps,
-            metrics: Metrics::from_value(f.value("metrics")?)?,
+            metrics: metrics_from_value(f.value("metrics")?)?,
             retained_finished: strings(f.list("retained_finished")?, "retained_finished")?,
             pruned_hashes,
             spent_ids,

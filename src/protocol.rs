@@ -238,51 +238,16 @@ pub struct JobStatus {
     pub cancelled: bool,
 }
 
-/// The library (name → model, in library order) as JSON text, shared: the
-/// engine serializes it once per change and every `list_models` embeds it.
-#[derive(Debug, Clone)]
-pub struct LibraryJson(Option<std::rc::Rc<Box<serde_json::value::RawValue>>>);
-
-impl LibraryJson {
-    pub fn of(library: &IndexMap<String, ModelSpec>) -> LibraryJson {
-        // Serializing names and plain numbers cannot fail; if it did, the map reads as empty.
-        LibraryJson(
-            serde_json::value::to_raw_value(library)
-                .ok()
-                .map(std::rc::Rc::new),
-        )
-    }
-}
-
-impl LibraryJson {
-    /// The shared text, for drivers that cache what they make of it (same
-    /// `Rc`, same text: the engine makes a new one whenever the library changes).
-    pub fn shared(&self) -> Option<&std::rc::Rc<Box<serde_json::value::RawValue>>> {
-        self.0.as_ref()
-    }
-}
-
-impl PartialEq for LibraryJson {
-    fn eq(&self, other: &LibraryJson) -> bool {
-        self.0.as_ref().map(|r| r.get()) == other.0.as_ref().map(|r| r.get())
-    }
-}
-
-impl Serialize for LibraryJson {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match &self.0 {
-            Some(raw) => raw.as_ref().serialize(serializer),
-            None => serializer.collect_map(std::iter::empty::<(String, ModelSpec)>()),
-        }
-    }
-}
+/// The library: name → model, in library order. Shared, not copied, with
+/// the responses that show it; the engine changes it copy-on-write.
+pub type Library = std::rc::Rc<IndexMap<String, ModelSpec>>;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct ModelList {
     pub status: Success,
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, ModelSpec>"))]
-    pub models: LibraryJson,
+    pub models: Library,
     pub total_models: usize,
     pub active_hot_loads: usize,
 }

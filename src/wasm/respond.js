@@ -1,6 +1,6 @@
-// Response objects, built as object literals from values the Rust side passes
-// (src/wasm/respond.rs). One function per response kind; key order is the
-// order of the Rust structs, which tests/web.rs checks against the JSON form.
+// The responses on the speed targets, built as object literals from values the
+// Rust side passes (src/wasm/respond.rs says why); key order is the order of the
+// Rust structs, which tests/web.rs checks against their Serialize form.
 // This file is an ES module; the Node build gets a CommonJS copy (tools/build.mjs).
 
 export function hotLoadStarted(job_id, model_name, estimated_time, estimated_seconds) {
@@ -25,18 +25,6 @@ export function selected(model, size_gb, tier, capabilities, selection_reason, s
 
 export function cancelled(job_id, model_name, progress) {
   return { status: "success", job_id, model_name, cancelled: true, progress };
-}
-
-export function unloaded(model, freed_gb, tier) {
-  return { status: "success", model, freed_gb, tier };
-}
-
-export function error(code, reason) {
-  return { status: "error", code, reason };
-}
-
-export function errorWithModels(code, reason, available_models) {
-  return { status: "error", code, reason, available_models };
 }
 
 // Appends the echoed request_id (last, as in the JSON form).

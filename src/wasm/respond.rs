@@ -1,16 +1,18 @@
-//! Responses as JS objects. The frequent kinds are built by object literals in
-//! `respond.js` from numbers and cached strings: no JSON text is written or
-//! parsed on their way out (`JSON.parse` of a `load_status` response alone
-//! cost more than a plain-JS mock's whole call). The rare kinds (job lists,
-//! metrics, system status) and events take the JSON path in `convert`.
+//! Responses as JS objects. Every response is defined once, by its Rust type
+//! (`protocol`), and most reach JS from its `Serialize` form (`convert::to_js`).
+//! The five kinds on the speed targets (docs/ARCHITECTURE.md, "Responses")
+//! are built by object literals in `respond.js` from numbers and cached
+//! strings instead: serde-wasm-bindgen took 3.3 µs for a `load_status` that
+//! these build in 0.2 µs, and no generic builder came within 6× of a literal.
 
 use super::convert::to_js;
 use super::strings::{js_str, with_js_strs};
-use crate::protocol::{Body, ErrorBody, LibraryJson, RequestId, Response};
+use crate::model::ModelSpec;
+use crate::protocol::{Body, Library, RequestId, Response};
+use indexmap::IndexMap;
 use js_sys::Array;
-use serde_json::value::RawValue;
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/wasm/respond.js")]
@@ -53,10 +55,6 @@ extern "C" {
         performance_target_met: bool,
     ) -> JsValue;
     fn cancelled(job_id: &JsValue, model_name: &JsValue, progress: f64) -> JsValue;
-    fn unloaded(model: &JsValue, freed_gb: f64, tier: &JsValue) -> JsValue;
-    fn error(code: &JsValue, reason: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = errorWithModels)]
-    fn error_with_models(code: &JsValue, reason: &JsValue, available_models: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = withRequestId)]
     fn with_request_id(response: &JsValue, request_id: &JsValue) -> JsValue;
     fn array1(a: &JsValue) -> Array;
@@ -121,23 +119,14 @@ pub fn response_to_js(response: &Response) -> JsValue {
             s.performance_target_met,
         ),
         Body::Cancelled(c) => cancelled(&js_str(&c.job_id), &js_str(&c.model_name), c.progress),
-        Body::Unloaded(u) => unloaded(&js_str(&u.model), u.freed_gb, &js_str(u.tier.as_str())),
-        Body::Error(e) => error_body(e),
-        // Rare and large: the JSON path (with the request_id it serializes itself).
-        Body::Jobs(_) | Body::Metrics(_) | Body::System(_) => return to_js(response),
+        // The rest: from the one definition (with the request_id it serializes itself).
+        Body::Unloaded(_) | Body::Error(_) | Body::Jobs(_) | Body::Metrics(_) | Body::System(_) => {
+            return to_js(response)
+        }
     };
     match &response.request_id {
         None => body,
         Some(id) => with_request_id(&body, &request_id(id)),
-    }
-}
-
-fn error_body(e: &ErrorBody) -> JsValue {
-    let code = js_str(e.code.as_str());
-    let reason = js_str(&e.reason);
-    match &e.available_models {
-        None => error(&code, &reason),
-        Some(models) => error_with_models(&code, &reason, &strings(models)),
     }
 }
 
@@ -168,35 +157,41 @@ fn strings(items: &[String]) -> JsValue {
 /// How many libraries' JS views are kept (several servers may alternate).
 const VIEWS: usize = 4;
 
+type WeakLibrary = Weak<IndexMap<String, ModelSpec>>;
+
 thread_local! {
-    /// The library's JS view per shared text, most recent first. Holding the
-    /// `Rc` keeps its address from being reused, so pointer identity is safe.
-    static VIEWS_CACHE: RefCell<Vec<(Rc<Box<RawValue>>, JsValue)>> = const { RefCell::new(Vec::new()) };
+    /// The JS view of each library recently listed, most recent first. A
+    /// `Weak` keeps its allocation, so no other library can take its address;
+    /// the engine changes a library copy-on-write, so a changed one no longer
+    /// upgrades and is made again.
+    static VIEWS_CACHE: RefCell<Vec<(WeakLibrary, JsValue)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The library as a JS object, parsed once per change of the library;
+/// The library as a JS view, made once per change of the library;
 /// `respond.js` copies it for each response.
-fn library_view(library: &LibraryJson) -> JsValue {
-    let Some(shared) = library.shared() else {
-        return Array::new().into();
+fn library_view(library: &Library) -> JsValue {
+    let same = |weak: &WeakLibrary| {
+        weak.upgrade()
+            .is_some_and(|live| Rc::ptr_eq(&live, library))
     };
     VIEWS_CACHE.with(|cache| {
         let Ok(mut cache) = cache.try_borrow_mut() else {
-            return parse(shared);
+            return make_view(library);
         };
-        if let Some(at) = cache.iter().position(|(rc, _)| Rc::ptr_eq(rc, shared)) {
+        if let Some(at) = cache.iter().position(|(weak, _)| same(weak)) {
             let entry = cache.remove(at);
             let view = entry.1.clone();
             cache.insert(0, entry);
             return view;
         }
-        let view = parse(shared);
-        cache.insert(0, (Rc::clone(shared), view.clone()));
+        let view = make_view(library);
+        cache.insert(0, (Rc::downgrade(library), view.clone()));
         cache.truncate(VIEWS);
         view
     })
 }
 
-fn parse(raw: &RawValue) -> JsValue {
-    library_view_of(raw.get())
+fn make_view(library: &Library) -> JsValue {
+    // Names and plain numbers always serialize; if not, the view is empty.
+    library_view_of(&serde_json::to_string(&**library).unwrap_or_default())
 }
