@@ -4,8 +4,9 @@
 //! say a job was pruned), and — so that job ids never repeat — a hash of each
 //! pruned id that a future id could still spell, until the clock passes it.
 
+use std::cmp::Reverse;
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
 /// Finished jobs kept in full (`load_status`, `list_jobs`).
@@ -13,7 +14,7 @@ pub const RETAIN_FINISHED: usize = 1000;
 /// Pruned job ids remembered (as 64-bit hashes) to explain a `job_not_found`.
 pub const REMEMBER_PRUNED: usize = 10_000;
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct History {
     /// Ids of retained finished jobs, oldest first.
     finished: VecDeque<String>,
@@ -23,9 +24,10 @@ pub struct History {
     /// Hashes of pruned ids that a future job id could equal, each with the
     /// last second at which it could (see [`recurs_until`]).
     spent: HashMap<u64, u64>,
-    /// The same hashes by that second, so that expiring them takes no scan.
-    /// A hash whose second was since raised is skipped when its old one expires.
-    expiry: BTreeMap<u64, Vec<u64>>,
+    /// The same (second, hash) pairs, earliest second first, so that expiring
+    /// them takes no scan. A pair whose hash was since given a later second
+    /// is skipped when it comes up.
+    expiry: BinaryHeap<Reverse<(u64, u64)>>,
 }
 
 /// A stable 64-bit hash (SipHash with fixed keys: the same in every run).
@@ -80,13 +82,14 @@ impl History {
     /// returns how many entries it looked at (only those whose second passed).
     fn expire(&mut self, now: u64) -> usize {
         let mut looked_at = 0;
-        while let Some(entry) = self.expiry.first_entry().filter(|e| *e.key() < now) {
-            let (until, hashes) = entry.remove_entry();
-            looked_at += hashes.len();
-            for hash in hashes {
-                if self.spent.get(&hash) == Some(&until) {
-                    self.spent.remove(&hash);
-                }
+        while let Some(&Reverse((until, hash))) = self.expiry.peek() {
+            if until >= now {
+                break;
+            }
+            self.expiry.pop();
+            looked_at += 1;
+            if self.spent.get(&hash) == Some(&until) {
+                self.spent.remove(&hash);
             }
         }
         looked_at
@@ -96,7 +99,7 @@ impl History {
     fn spend(&mut self, hash: u64, until: u64) {
         let until = self.spent.get(&hash).map_or(until, |&old| old.max(until));
         if self.spent.insert(hash, until) != Some(until) {
-            self.expiry.entry(until).or_default().push(hash);
+            self.expiry.push(Reverse((until, hash)));
         }
     }
 
