@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // model-hotload against the plain-JS reference (../shared/bench/reference.mjs),
-// in one Node process, interleaved A, B, A, B, …; plus timers, memory, sizes, and
-// module instantiation in headless Chromium. Without the reference, our own
+// in one Node process, interleaved A, B, A, B, …; plus timers, memory, sizes,
+// module instantiation in headless Chromium, and how per-request costs scale
+// with the jobs run so far (bench/scaling.mjs). Without the reference, our own
 // figures are measured alone. Prints a table and writes BENCHMARKS.md (or
 // --out FILE). --quick: a fast smoke that proves it works.
 //
@@ -206,6 +207,24 @@ async function memory() {
   return { jobs, oursBytes, refBytes, gc: typeof globalThis.gc === "function" };
 }
 
+/**
+ * Per-request cost and WASM memory as jobs accumulate, ours only (the reference
+ * keeps every job, so its lists grow by design): one fresh process per scenario,
+ * so that each one's memory is its own.
+ */
+function scaling() {
+  const points = QUICK ? [1000, 3000] : [1000, 10_000, 100_000];
+  const scenarios = [];
+  for (const clock of ["still", "advancing"]) {
+    for (const names of ["distinct", "repeated"]) {
+      const out = execFileSync(process.execPath, ["--expose-gc", join(root, "bench/scaling.mjs"), "--clock", clock, "--names", names,
+        "--points", points.join(","), ...(QUICK ? ["--quick"] : [])], { encoding: "utf8" });
+      scenarios.push({ clock, names, points: JSON.parse(out) });
+    }
+  }
+  return scenarios;
+}
+
 function sizes() {
   const gz = (f) => gzipSync(readFileSync(join(root, "pkg", f)), { level: 9 }).length;
   // The glue and the JS snippets wasm-bindgen copies (response builders, request reader).
@@ -249,6 +268,7 @@ const rows = await perCall();
 const floor = await floors();
 const cOurs = await concurrent(ours);
 const cRef = theirs && await concurrent(theirs);
+const scaled = scaling();
 const size = sizes();
 const web = await browser();
 
@@ -273,9 +293,22 @@ const others = [
   `| memory after ${mem.jobs.toLocaleString("en")} finished jobs | ${fmt(mem.oursBytes / 1024, 0)} KiB (WASM memory growth) | ${ref(() => `${fmt(mem.refBytes / 1024, 0)} KiB (JS heap growth${mem.gc ? "" : ", no --expose-gc"})`)} | below the reference |`,
 ].join("\n");
 const floorTable = ["| piece (model-hotload, Node) | ns per call |", "|---|---:|", ...floor.map(([l, ns]) => `| ${l} | ${fmt(ns, 0)} |`)].join("\n");
+const SCENARIO = { still: "clock held still", advancing: "clock advancing 10 ms per job", distinct: "a distinct name per job", repeated: "one name for every job" };
+const columns = scaled[0].points.map((p) => p.jobs.toLocaleString("en"));
+const scalingTable = [
+  `| after … jobs | ${columns.join(" | ")} | last ÷ first |`,
+  `|---|${columns.map(() => "---:|").join("")}---:|`,
+  ...scaled.flatMap(({ clock, names, points }) => {
+    const first = points[0], last = points[points.length - 1];
+    return [
+      `| **${SCENARIO[clock]}, ${SCENARIO[names]}** |${columns.map(() => " |").join("")} |`,
+      ...Object.keys(first.us).map((kind) => `| ${kind} (µs) | ${points.map((p) => fmt(p.us[kind], kind === "list_jobs" ? 0 : 2)).join(" | ")} | ${fmt(last.us[kind] / first.us[kind])}× |`),
+      `| WASM memory (MiB) | ${points.map((p) => fmt(p.memoryBytes / 2 ** 20, 1)).join(" | ")} | |`,
+    ];
+  }),
+].join("\n");
 const noReference = theirs ? "" : `\nThe reference (${REFERENCE}) was not found: its columns are empty (${NA}).\n`;
-const report = `# Benchmarks\n\nMeasured by \`make bench\` (${QUICK ? "QUICK MODE: not representative" : `${ROUNDS} interleaved rounds`}) on ${new Date().toISOString().slice(0, 10)}.\nMachine: ${machine}.\n${noReference}\n## Per call (median microseconds; ratio = model-hotload ÷ reference, median of per-round ratios)\n\n${table}\n\n## Timers, memory, size, instantiation\n\n${others}\n\n## Where the time of a call goes\n\n${floorTable}\n`;
+const report = `# Benchmarks\n\nMeasured by \`make bench\` (${QUICK ? "QUICK MODE: not representative" : `${ROUNDS} interleaved rounds`}) on ${new Date().toISOString().slice(0, 10)}.\nMachine: ${machine}.\n${noReference}\n## Per call (median microseconds; ratio = model-hotload ÷ reference, median of per-round ratios)\n\n${table}\n\n## Timers, memory, size, instantiation\n\n${others}\n\n## Where the time of a call goes\n\n${floorTable}\n\n## Scaling: per-request cost as jobs accumulate (target: last ÷ first ≤ 1.2×)\n\nmodel-hotload alone (the reference keeps every job, so its lists grow by design), on a manual clock from 0, one process per scenario. Each job is a \`hot_load\` cancelled at once; at each point every request kind is timed (median of ${QUICK ? 3 : 5} rounds), \`load_status\` on the latest job and \`list_jobs\` over the 1,000 retained. A first server warms every path up and is freed; WASM memory is the module's whole memory (${fmt(scaled[0].points[0].memoryAtStart / 2 ** 20, 1)} MiB after the warm-up; it never shrinks).\n\n${scalingTable}\n`;
 console.log(report);
 writeFileSync(OUT, report + (existsSync(join(root, "bench/NOTES.md")) && !QUICK ? "\n" + readFileSync(join(root, "bench/NOTES.md"), "utf8") : ""));
 console.log(`written to ${OUT}`);
-void execFileSync;
