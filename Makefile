@@ -36,7 +36,7 @@ test-node:
 test-package:
 	node --test tests/package/
 
-## Benchmarks against ../shared/bench/reference.mjs: prints a table and writes BENCHMARKS.md.
+## Benchmarks, against ../shared/bench/reference.mjs when it is there: prints a table and writes BENCHMARKS.md.
 bench: build
 	node --expose-gc bench/run.mjs
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // model-hotload against the plain-JS reference (../shared/bench/reference.mjs),
-// in one Node process, interleaved A, B, A, B, …; plus timers, memory, sizes, and
-// module instantiation in headless Chromium. Prints a table and writes
-// BENCHMARKS.md (or --out FILE). --quick: a fast smoke that proves it works.
+// in one Node process, interleaved A, B, A, B, …; plus timers, memory, sizes,
+// module instantiation in headless Chromium, and how per-request costs scale
+// with the jobs run so far (bench/scaling.mjs). Without the reference, our own
+// figures are measured alone. Prints a table and writes BENCHMARKS.md (or
+// --out FILE). --quick: a fast smoke that proves it works.
 //
 //   node --expose-gc bench/run.mjs [--quick] [--out FILE]
 import { createRequire } from "node:module";
@@ -18,11 +20,11 @@ const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
 const OUT = args.includes("--out") ? args[args.indexOf("--out") + 1] : join(root, "BENCHMARKS.md");
 const REFERENCE = resolve(root, "../shared/bench/reference.mjs");
-if (!existsSync(REFERENCE)) throw new Error(`no reference implementation at ${REFERENCE}`);
 
 const require = createRequire(import.meta.url);
 const ours = require(join(root, "pkg/node/model_hotload.js"));
-const theirs = await import(REFERENCE);
+const theirs = existsSync(REFERENCE) ? await import(REFERENCE) : null;
+if (!theirs) console.warn(`bench: no reference at ${REFERENCE}: the comparison with it is skipped`);
 const ROUNDS = QUICK ? 3 : 15;
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
@@ -85,18 +87,20 @@ async function perCall() {
   for (const w of WORKLOADS) {
     const n = QUICK ? Math.max(1, Math.floor(w.n / 100)) : w.n;
     const callA = await w.setup(ours);
-    const callB = await w.setup(theirs);
+    const callB = theirs && await w.setup(theirs);
     const time = (call) => (w.serial ? (async () => { const t0 = process.hrtime.bigint(); for (let i = 0; i < n; i++) await call(i); return Number(process.hrtime.bigint() - t0) / n; })() : timeCalls(call, n));
-    await time(callA); await time(callB); // warm up both
+    await time(callA); if (callB) await time(callB); // warm up both
     const a = [], b = [], ratio = [];
     for (let r = 0; r < ROUNDS; r++) {
       gc();
       const x = await time(callA);
+      a.push(x);
+      if (!callB) continue;
       gc();
       const y = await time(callB);
-      a.push(x); b.push(y); ratio.push(x / y);
+      b.push(y); ratio.push(x / y);
     }
-    rows.push({ name: w.name, ours: median(a) / 1000, reference: median(b) / 1000, ratio: median(ratio), target: w.target });
+    rows.push({ name: w.name, ours: median(a) / 1000, reference: callB && median(b) / 1000, ratio: callB && median(ratio), target: w.target });
   }
   return rows;
 }
@@ -196,11 +200,29 @@ async function memory() {
   const oursBytes = ours.wasmMemoryBytes() - w0;
   gc(); gc();
   const h0 = process.memoryUsage().heapUsed;
-  const keptRef = await run(theirs);
+  const keptRef = theirs && await run(theirs);
   gc(); gc();
-  const refBytes = process.memoryUsage().heapUsed - h0;
+  const refBytes = theirs && process.memoryUsage().heapUsed - h0;
   void kept; void keptRef;
   return { jobs, oursBytes, refBytes, gc: typeof globalThis.gc === "function" };
+}
+
+/**
+ * Per-request cost and WASM memory as jobs accumulate, ours only (the reference
+ * keeps every job, so its lists grow by design): one fresh process per scenario,
+ * so that each one's memory is its own.
+ */
+function scaling() {
+  const points = QUICK ? [1000, 3000] : [1000, 10_000, 100_000];
+  const scenarios = [];
+  for (const clock of ["still", "advancing"]) {
+    for (const names of ["distinct", "repeated"]) {
+      const out = execFileSync(process.execPath, ["--expose-gc", join(root, "bench/scaling.mjs"), "--clock", clock, "--names", names,
+        "--points", points.join(","), ...(QUICK ? ["--quick"] : [])], { encoding: "utf8" });
+      scenarios.push({ clock, names, points: JSON.parse(out) });
+    }
+  }
+  return scenarios;
 }
 
 function sizes() {
@@ -240,36 +262,53 @@ async function browser() {
 }
 
 const fmt = (x, d = 2) => x.toFixed(d);
+const NA = "–"; // not measured: no reference beside this checkout
 const mem = await memory(); // first, while the module's memory is fresh
 const rows = await perCall();
 const floor = await floors();
 const cOurs = await concurrent(ours);
-const cRef = await concurrent(theirs);
+const cRef = theirs && await concurrent(theirs);
+const scaled = scaling();
 const size = sizes();
 const web = await browser();
 
 const machine = `${cpus()[0]?.model ?? "unknown CPU"} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, Node ${process.version}, Chromium ${web.chromium}`;
+const ref = (f) => (theirs ? f() : NA);
 const table = [
   "| workload | model-hotload (µs) | reference (µs) | ratio (median of rounds) | target |",
   "|---|---:|---:|---:|---:|",
-  ...rows.map((r) => `| ${r.name} | ${fmt(r.ours)} | ${fmt(r.reference)} | ${fmt(r.ratio)}× | ≤ ${r.target}× |`),
+  ...rows.map((r) => `| ${r.name} | ${fmt(r.ours)} | ${ref(() => fmt(r.reference))} | ${ref(() => `${fmt(r.ratio)}×`)} | ≤ ${r.target}× |`),
 ].join("\n");
 const others = [
   "| figure | model-hotload | reference | target |",
   "|---|---:|---:|---|",
-  `| ${cOurs.calls > 0 ? "1,000" : "?"} concurrent loads (real clock, 1000×): most JS timers armed at once | ${cOurs.maxArmed} | ${cRef.maxArmed} | never more than 1 |`,
-  `| … timers armed when idle | ${cOurs.idleArmed} | ${cRef.idleArmed} | 0 |`,
-  `| … setTimeout calls / clears / setInterval calls | ${cOurs.calls} / ${cOurs.clears} / ${cOurs.intervals} | ${cRef.calls} / ${cRef.clears} / ${cRef.intervals} | |`,
-  `| … time to start all (ms) | ${fmt(cOurs.startMs, 1)} | ${fmt(cRef.startMs, 1)} | |`,
-  `| … completion lateness p50 / p95 / max (ms) | ${fmt(cOurs.p50)} / ${fmt(cOurs.p95)} / ${fmt(cOurs.max)} | ${fmt(cRef.p50)} / ${fmt(cRef.p95)} / ${fmt(cRef.max)} | p95 ≤ 5 |`,
+  `| ${cOurs.calls > 0 ? "1,000" : "?"} concurrent loads (real clock, 1000×): most JS timers armed at once | ${cOurs.maxArmed} | ${ref(() => cRef.maxArmed)} | never more than 1 |`,
+  `| … timers armed when idle | ${cOurs.idleArmed} | ${ref(() => cRef.idleArmed)} | 0 |`,
+  `| … setTimeout calls / clears / setInterval calls | ${cOurs.calls} / ${cOurs.clears} / ${cOurs.intervals} | ${ref(() => `${cRef.calls} / ${cRef.clears} / ${cRef.intervals}`)} | |`,
+  `| … time to start all (ms) | ${fmt(cOurs.startMs, 1)} | ${ref(() => fmt(cRef.startMs, 1))} | |`,
+  `| … completion lateness p50 / p95 / max (ms) | ${fmt(cOurs.p50)} / ${fmt(cOurs.p95)} / ${fmt(cOurs.max)} | ${ref(() => `${fmt(cRef.p50)} / ${fmt(cRef.p95)} / ${fmt(cRef.max)}`)} | p95 ≤ 5 |`,
   `| module instantiation in Chromium (ms, median) | ${fmt(web.instantiateMs)} | | ≤ 5 |`,
   `| \`.wasm\` gzipped (raw) | ${fmt(size.wasm / 1024, 1)} KiB (${fmt(size.wasmRaw / 1024, 1)} KiB) | | ≤ 64 KiB |`,
   `| JS glue + snippets gzipped, web / nodejs | ${fmt(size.webGlue / 1024, 1)} / ${fmt(size.nodeGlue / 1024, 1)} KiB | | |`,
-  `| memory after ${mem.jobs.toLocaleString("en")} finished jobs | ${fmt(mem.oursBytes / 1024, 0)} KiB (WASM memory growth) | ${fmt(mem.refBytes / 1024, 0)} KiB (JS heap growth${mem.gc ? "" : ", no --expose-gc"}) | below the reference |`,
+  `| memory after ${mem.jobs.toLocaleString("en")} finished jobs | ${fmt(mem.oursBytes / 1024, 0)} KiB (WASM memory growth) | ${ref(() => `${fmt(mem.refBytes / 1024, 0)} KiB (JS heap growth${mem.gc ? "" : ", no --expose-gc"})`)} | below the reference |`,
 ].join("\n");
 const floorTable = ["| piece (model-hotload, Node) | ns per call |", "|---|---:|", ...floor.map(([l, ns]) => `| ${l} | ${fmt(ns, 0)} |`)].join("\n");
-const report = `# Benchmarks\n\nMeasured by \`make bench\` (${QUICK ? "QUICK MODE: not representative" : `${ROUNDS} interleaved rounds`}) on ${new Date().toISOString().slice(0, 10)}.\nMachine: ${machine}.\n\n## Per call (median microseconds; ratio = model-hotload ÷ reference, median of per-round ratios)\n\n${table}\n\n## Timers, memory, size, instantiation\n\n${others}\n\n## Where the time of a call goes\n\n${floorTable}\n`;
+const SCENARIO = { still: "clock held still", advancing: "clock advancing 10 ms per job", distinct: "a distinct name per job", repeated: "one name for every job" };
+const columns = scaled[0].points.map((p) => p.jobs.toLocaleString("en"));
+const scalingTable = [
+  `| after … jobs | ${columns.join(" | ")} | last ÷ first |`,
+  `|---|${columns.map(() => "---:|").join("")}---:|`,
+  ...scaled.flatMap(({ clock, names, points }) => {
+    const first = points[0], last = points[points.length - 1];
+    return [
+      `| **${SCENARIO[clock]}, ${SCENARIO[names]}** |${columns.map(() => " |").join("")} |`,
+      ...Object.keys(first.us).map((kind) => `| ${kind} (µs) | ${points.map((p) => fmt(p.us[kind], kind === "list_jobs" ? 0 : 2)).join(" | ")} | ${fmt(last.us[kind] / first.us[kind])}× |`),
+      `| WASM memory (MiB) | ${points.map((p) => fmt(p.memoryBytes / 2 ** 20, 1)).join(" | ")} | |`,
+    ];
+  }),
+].join("\n");
+const noReference = theirs ? "" : `\nThe reference (${REFERENCE}) was not found: its columns are empty (${NA}).\n`;
+const report = `# Benchmarks\n\nMeasured by \`make bench\` (${QUICK ? "QUICK MODE: not representative" : `${ROUNDS} interleaved rounds`}) on ${new Date().toISOString().slice(0, 10)}.\nMachine: ${machine}.\n${noReference}\n## Per call (median microseconds; ratio = model-hotload ÷ reference, median of per-round ratios)\n\n${table}\n\n## Timers, memory, size, instantiation\n\n${others}\n\n## Where the time of a call goes\n\n${floorTable}\n\n## Scaling: per-request cost as jobs accumulate (target: last ÷ first ≤ 1.2×)\n\nmodel-hotload alone (the reference keeps every job, so its lists grow by design), on a manual clock from 0, one process per scenario. Each job is a \`hot_load\` cancelled at once; at each point every request kind is timed (median of ${QUICK ? 3 : 5} rounds), \`load_status\` on the latest job and \`list_jobs\` over the 1,000 retained. A first server warms every path up and is freed; WASM memory is the module's whole memory (${fmt(scaled[0].points[0].memoryAtStart / 2 ** 20, 1)} MiB after the warm-up; it never shrinks).\n\n${scalingTable}\n`;
 console.log(report);
 writeFileSync(OUT, report + (existsSync(join(root, "bench/NOTES.md")) && !QUICK ? "\n" + readFileSync(join(root, "bench/NOTES.md"), "utf8") : ""));
 console.log(`written to ${OUT}`);
-void execFileSync;

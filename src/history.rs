@@ -4,8 +4,9 @@
 //! say a job was pruned), and — so that job ids never repeat — a hash of each
 //! pruned id that a future id could still spell, until the clock passes it.
 
+use std::cmp::Reverse;
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
 /// Finished jobs kept in full (`load_status`, `list_jobs`).
@@ -13,7 +14,7 @@ pub const RETAIN_FINISHED: usize = 1000;
 /// Pruned job ids remembered (as 64-bit hashes) to explain a `job_not_found`.
 pub const REMEMBER_PRUNED: usize = 10_000;
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct History {
     /// Ids of retained finished jobs, oldest first.
     finished: VecDeque<String>,
@@ -23,6 +24,10 @@ pub struct History {
     /// Hashes of pruned ids that a future job id could equal, each with the
     /// last second at which it could (see [`recurs_until`]).
     spent: HashMap<u64, u64>,
+    /// The same (second, hash) pairs, earliest second first, so that expiring
+    /// them takes no scan. A pair whose hash was since given a later second
+    /// is skipped when it comes up.
+    expiry: BinaryHeap<Reverse<(u64, u64)>>,
 }
 
 /// A stable 64-bit hash (SipHash with fixed keys: the same in every run).
@@ -69,11 +74,33 @@ impl History {
             self.remember_pruned(&old, now_secs);
             dropped.push(old);
         }
-        if !dropped.is_empty() {
-            let now = u64::try_from(now_secs).unwrap_or(0);
-            self.spent.retain(|_, until| *until >= now);
-        }
+        let _ = self.expire(u64::try_from(now_secs).unwrap_or(0));
         dropped
+    }
+
+    /// Forgets the spent ids that no id minted at `now` or later can equal;
+    /// returns how many entries it looked at (only those whose second passed).
+    fn expire(&mut self, now: u64) -> usize {
+        let mut looked_at = 0;
+        while let Some(&Reverse((until, hash))) = self.expiry.peek() {
+            if until >= now {
+                break;
+            }
+            self.expiry.pop();
+            looked_at += 1;
+            if self.spent.get(&hash) == Some(&until) {
+                self.spent.remove(&hash);
+            }
+        }
+        looked_at
+    }
+
+    /// Marks `hash` as not to be minted again until after second `until`.
+    fn spend(&mut self, hash: u64, until: u64) {
+        let until = self.spent.get(&hash).map_or(until, |&old| old.max(until));
+        if self.spent.insert(hash, until) != Some(until) {
+            self.expiry.push(Reverse((until, hash)));
+        }
     }
 
     fn remember_pruned(&mut self, id: &str, now_secs: i64) {
@@ -87,7 +114,7 @@ impl History {
             }
         }
         if let Some(until) = recurs_until(id).filter(|_| could_recur(id, now_secs)) {
-            self.spent.insert(hash, until);
+            self.spend(hash, until);
         }
     }
 
@@ -113,12 +140,16 @@ impl History {
     }
 
     pub fn from_parts(finished: Vec<String>, pruned: Vec<u64>, spent: Vec<(u64, u64)>) -> History {
-        History {
+        let mut history = History {
             finished: finished.into(),
             pruned_set: pruned.iter().copied().collect(),
             pruned: pruned.into(),
-            spent: spent.into_iter().collect(),
+            ..History::default()
+        };
+        for (hash, until) in spent {
+            history.spend(hash, until);
         }
+        history
     }
 }
 
@@ -170,5 +201,62 @@ mod tests {
             h.finished(format!("load_n_5000_{}", i + 2), 5000);
         }
         assert!(!h.is_spent("load_m_0_2"));
+    }
+
+    #[test]
+    fn expiry_looks_only_at_what_expires() {
+        // A clock held still: every pruned id could recur, and nothing expires.
+        let mut h = History::default();
+        let jobs = RETAIN_FINISHED + 20_000;
+        for i in 0..jobs {
+            h.finished(format!("load_d-{i}_0"), 0);
+        }
+        assert_eq!(h.spent.len(), jobs - RETAIN_FINISHED);
+        // The old code scanned every spent id at every prune.
+        assert_eq!(h.expire(0), 0);
+        // Once the clock passes second 0, each is looked at once, then gone.
+        assert_eq!(h.expire(1), jobs - RETAIN_FINISHED);
+        assert!(h.spent.is_empty() && h.expiry.is_empty());
+        assert_eq!(h.expire(2), 0);
+    }
+
+    #[test]
+    fn expiry_follows_each_ids_own_last_second() {
+        let mut h = History::default();
+        // load_m_1_499 is also model m_1 at second 499; load_m_0 only second 0.
+        for id in ["load_m_1_499", "load_m_0", "load_m_0_7"] {
+            h.finished(id.into(), 0);
+        }
+        for i in 0..RETAIN_FINISHED {
+            h.finished(format!("load_f_{i}_x"), 0);
+        }
+        assert!(h.is_spent("load_m_1_499") && h.is_spent("load_m_0") && h.is_spent("load_m_0_7"));
+        h.finished(String::from("load_g_x"), 1);
+        assert!(h.is_spent("load_m_1_499") && !h.is_spent("load_m_0") && h.is_spent("load_m_0_7"));
+        h.finished(String::from("load_g_y"), 8);
+        assert!(h.is_spent("load_m_1_499") && !h.is_spent("load_m_0_7"));
+        h.finished(String::from("load_g_z"), 500);
+        assert!(!h.is_spent("load_m_1_499"));
+        assert!(h.spent.is_empty() && h.expiry.is_empty());
+    }
+
+    #[test]
+    fn the_saved_form_round_trips_and_keeps_expiring() {
+        let mut h = History::default();
+        for i in 0..RETAIN_FINISHED + 50 {
+            h.finished(format!("load_m_{i}"), 40);
+        }
+        let (finished, pruned, spent) = h.parts();
+        assert_eq!(spent.len(), 10, "load_m_40 .. load_m_49 could recur");
+        let mut back = History::from_parts(finished, pruned, spent.clone());
+        assert_eq!(back.parts().2, spent);
+        assert!(back.is_spent("load_m_49") && back.was_pruned("load_m_0"));
+        back.finished(String::from("load_n_x"), 45);
+        assert!(back.is_spent("load_m_45") && !back.is_spent("load_m_44"));
+        // load_m_45 .. load_m_49, and load_m_50, just pruned.
+        assert_eq!(back.spent.len(), 6);
+        // A hash saved twice keeps the later second.
+        let twice = History::from_parts(Vec::new(), Vec::new(), vec![(7, 9), (7, 3)]);
+        assert_eq!(twice.parts().2, vec![(7, 9)]);
     }
 }

@@ -8,7 +8,7 @@ use crate::protocol::{JobState, JobStatus, Phase, SimulatedFailure};
 use crate::text::{format_seconds, tidy};
 use indexmap::IndexMap;
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 const START_PROGRESS: f64 = 0.2;
 const PREPARED_PROGRESS: f64 = 0.7;
@@ -187,6 +187,7 @@ impl Job {
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Due {
     at: f64,
+    /// The job's creation number (its key in [`Loader::jobs`]).
     seq: u64,
 }
 
@@ -212,15 +213,21 @@ pub enum Ended {
 }
 
 /// Every job of the server, in creation order, and the deadlines of those loading.
+/// Starting, ending and pruning a job cost O(log n) in the jobs retained.
 #[derive(Debug, Clone, Default)]
 pub struct Loader {
-    jobs: IndexMap<String, Job>,
-    /// Model name → job id, for jobs still loading.
-    active: IndexMap<String, String>,
-    deadlines: BTreeSet<(Due, String)>,
+    /// Jobs by creation number: listed in creation order, any one removed cheaply.
+    jobs: BTreeMap<u64, Job>,
+    /// Job id → creation number.
+    ids: HashMap<String, u64>,
+    /// Model name → creation number, for jobs still loading, in creation order
+    /// (capacity sums their sizes in that order, so removal is as cheap as the sum).
+    active: IndexMap<String, u64>,
+    deadlines: BTreeSet<Due>,
     seq: u64,
     history: History,
-    /// The second of the latest minted id, and the next suffix to try per base in it.
+    /// The second of the latest minted id, and the next suffix to try for
+    /// each base minted more than once in it.
     minted_second: i64,
     minted: HashMap<String, u64>,
 }
@@ -231,7 +238,7 @@ fn seconds(now: f64) -> i64 {
 
 impl Loader {
     pub fn get(&self, id: &str) -> Option<&Job> {
-        self.jobs.get(id)
+        self.ids.get(id).and_then(|seq| self.jobs.get(seq))
     }
 
     pub fn jobs(&self) -> impl Iterator<Item = &Job> {
@@ -248,12 +255,13 @@ impl Loader {
 
     /// Jobs still loading.
     pub fn active(&self) -> impl Iterator<Item = &Job> {
-        self.active.values().filter_map(|id| self.jobs.get(id))
+        self.active.values().filter_map(|seq| self.jobs.get(seq))
     }
 
     /// `base` (`load_<name>_<second>`), or `base_2`, `base_3`, …: never an id
     /// used before, pruned or not. Amortized O(1): within a second, the next
-    /// suffix of each base is remembered.
+    /// suffix of each base that needed one is remembered (distinct names on a
+    /// clock held still leave nothing to remember).
     pub fn mint_id(&mut self, base: String, second: i64) -> String {
         if second != self.minted_second {
             self.minted_second = second;
@@ -265,11 +273,13 @@ impl Loader {
         } else {
             format!("{base}_{n}")
         };
-        while self.jobs.contains_key(&id) || self.history.is_spent(&id) {
+        while self.ids.contains_key(&id) || self.history.is_spent(&id) {
             n += 1;
             id = format!("{base}_{n}");
         }
-        self.minted.insert(base, n + 1);
+        if n > 1 {
+            self.minted.insert(base, n + 1);
+        }
         id
     }
 
@@ -285,23 +295,29 @@ impl Loader {
     /// A job ended at `now`: retain it, pruning the oldest finished ones.
     fn retire(&mut self, id: String, now: f64) {
         for old in self.history.finished(id, seconds(now)) {
-            self.jobs.shift_remove(&old);
+            if let Some(seq) = self.ids.remove(&old) {
+                self.jobs.remove(&seq);
+            }
         }
     }
 
+    /// Adds a job (its id new), with its deadline if it is loading.
     pub fn start(&mut self, job: Job) {
-        let due = Due {
-            at: job.deadline(),
-            seq: self.seq,
-        };
+        let seq = self.seq;
         self.seq += 1;
-        self.deadlines.insert((due, job.id.clone()));
-        self.active.insert(job.model_name.clone(), job.id.clone());
-        self.jobs.insert(job.id.clone(), job);
+        if job.is_loading() {
+            self.deadlines.insert(Due {
+                at: job.deadline(),
+                seq,
+            });
+            self.active.insert(job.model_name.clone(), seq);
+        }
+        self.ids.insert(job.id.clone(), seq);
+        self.jobs.insert(seq, job);
     }
 
     pub fn next_deadline(&self) -> Option<f64> {
-        self.deadlines.first().map(|(due, _)| due.at)
+        self.deadlines.first().map(|due| due.at)
     }
 
     /// Rebuilds a loader from saved jobs (creation order) and history: active
@@ -314,37 +330,23 @@ impl Loader {
         for job in saved {
             let mut fresh = Job::new(job.id, job.model_name, job.spec, job.fail, job.start);
             fresh.outcome = job.outcome;
-            if loader.jobs.contains_key(&fresh.id) {
+            if loader.ids.contains_key(&fresh.id) {
                 return Err(format!("job {} is saved twice", fresh.id));
             }
-            if fresh.is_loading() {
-                if loader.active.contains_key(&fresh.model_name) {
-                    return Err(format!("{} is loading twice", fresh.model_name));
-                }
-                let due = Due {
-                    at: fresh.deadline(),
-                    seq: loader.seq,
-                };
-                loader.seq += 1;
-                loader.deadlines.insert((due, fresh.id.clone()));
-                loader
-                    .active
-                    .insert(fresh.model_name.clone(), fresh.id.clone());
+            if fresh.is_loading() && loader.active.contains_key(&fresh.model_name) {
+                return Err(format!("{} is loading twice", fresh.model_name));
             }
-            loader.jobs.insert(fresh.id.clone(), fresh);
+            loader.start(fresh);
         }
         Ok(loader)
     }
 
     /// Ends the earliest job due at or before `now`, if any, at its own deadline.
     pub fn end_next_due(&mut self, now: f64) -> Option<Ended> {
-        let (due, id) = self
-            .deadlines
-            .first()
-            .filter(|(due, _)| due.at <= now)?
-            .clone();
-        self.deadlines.remove(&(due, id.clone()));
-        let job = self.jobs.get_mut(&id)?;
+        let due = *self.deadlines.first().filter(|due| due.at <= now)?;
+        self.deadlines.remove(&due);
+        let job = self.jobs.get_mut(&due.seq)?;
+        let id = job.id.clone();
         self.active.shift_remove(&job.model_name);
         let ended = match job.fail.clone() {
             None => {
@@ -368,8 +370,13 @@ impl Loader {
 
     /// Cancels a loading job at `now`; `None` if it is not loading.
     pub fn cancel(&mut self, id: &str, now: f64) -> Option<Job> {
-        let job = self.jobs.get_mut(id).filter(|j| j.is_loading())?;
+        let seq = *self.ids.get(id)?;
+        let job = self.jobs.get_mut(&seq).filter(|j| j.is_loading())?;
         let end = now.clamp(job.start, job.deadline());
+        self.deadlines.remove(&Due {
+            at: job.deadline(),
+            seq,
+        });
         let progress = job.loading_progress(end);
         job.outcome = Outcome::Failed {
             end,
@@ -379,7 +386,6 @@ impl Loader {
         };
         self.active.shift_remove(&job.model_name);
         let job = job.clone();
-        self.deadlines.retain(|(_, d)| d != id);
         self.retire(job.id.clone(), now);
         Some(job)
     }
@@ -463,5 +469,75 @@ mod tests {
         assert_eq!(l.next_deadline(), None);
         assert!(l.cancel("j", 1600.0).is_none());
         assert_eq!(l.get("j").map(|j| j.status(5000.0).elapsed_time), Some(0.5));
+    }
+
+    /// One hot_load + cancel_load on a clock held at `now`: the id minted.
+    fn cycle(l: &mut Loader, name: &str, now: f64) -> String {
+        let second = seconds(now);
+        let id = l.mint_id(format!("load_{name}_{second}"), second);
+        let mut j = job(0.5, Tier::Ram, None);
+        (j.id, j.model_name, j.start) = (id.clone(), name.into(), now);
+        l.start(j);
+        assert!(l.cancel(&id, now).is_some());
+        id
+    }
+
+    #[test]
+    fn a_repeated_name_on_a_still_clock_takes_the_next_suffix_at_once() {
+        let mut l = Loader::default();
+        for i in 1..=3 * crate::history::RETAIN_FINISHED {
+            let want = if i == 1 {
+                String::from("load_m_0")
+            } else {
+                format!("load_m_0_{i}")
+            };
+            assert_eq!(cycle(&mut l, "m", 0.0), want);
+        }
+        assert_eq!(l.minted.len(), 1);
+        assert_eq!(l.jobs.len(), crate::history::RETAIN_FINISHED);
+        assert_eq!(l.ids.len(), l.jobs.len());
+        assert!(l.deadlines.is_empty() && l.active.is_empty());
+        assert!(l.was_pruned("load_m_0") && l.get("load_m_0").is_none());
+    }
+
+    #[test]
+    fn distinct_names_on_a_still_clock_leave_nothing_to_remember() {
+        let mut l = Loader::default();
+        for i in 0..3 * crate::history::RETAIN_FINISHED {
+            assert_eq!(
+                cycle(&mut l, &format!("d-{i}"), 0.0),
+                format!("load_d-{i}_0")
+            );
+        }
+        // The old code kept one entry per name for the whole second.
+        assert!(l.minted.is_empty());
+        assert_eq!(
+            cycle(&mut l, "d-0", 0.0),
+            "load_d-0_0_2",
+            "pruned, still spent"
+        );
+        assert_eq!(cycle(&mut l, "d-0", 0.0), "load_d-0_0_3");
+    }
+
+    #[test]
+    fn jobs_stay_in_creation_order_while_later_ones_are_pruned() {
+        let mut l = Loader::default();
+        let mut slow = job(3.0, Tier::Ram, None);
+        (slow.id, slow.model_name) = ("load_slow_1".into(), "slow".into());
+        l.start(slow);
+        let ids: Vec<String> = (0..crate::history::RETAIN_FINISHED + 10)
+            .map(|i| cycle(&mut l, &format!("q{i}"), 1000.0))
+            .collect();
+        let listed: Vec<&str> = l.jobs().map(|j| j.id.as_str()).collect();
+        assert_eq!(listed.first(), Some(&"load_slow_1"));
+        assert_eq!(listed.get(1).copied(), ids.get(10).map(String::as_str));
+        assert_eq!(listed.len(), crate::history::RETAIN_FINISHED + 1);
+        assert_eq!(l.active().count(), 1);
+        assert_eq!(l.next_deadline(), l.get("load_slow_1").map(Job::deadline));
+        assert!(
+            matches!(l.end_next_due(1e9), Some(Ended::Succeeded(ref j)) if j.id == "load_slow_1")
+        );
+        assert_eq!(l.jobs().count(), crate::history::RETAIN_FINISHED);
+        assert!(l.get("load_slow_1").is_some() && l.get("load_q10_1").is_none());
     }
 }
