@@ -21,14 +21,14 @@ test: setup test-clippy test-native test-fuzz build test-node test-package test-
 	@echo "make test: all layers passed"
 
 test-clippy:
-	cargo fmt --check
-	cargo clippy --all-targets -- -D warnings
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
 	RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
 	RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet --target wasm32-unknown-unknown
 
 test-native:
-	cargo test
+	cargo test --workspace
 
 test-node:
 	node --test tests/node/

@@ -19,7 +19,8 @@
 //!
 //! Requests have one reader: [`validate::parse_text`] (objects from JavaScript
 //! arrive as their `JSON.stringify` text). Responses are defined once, by the
-//! types in [`protocol`].
+//! types in [`protocol`]; on wasm32 each becomes one JS object literal written
+//! at compile time by the `model-hotload-literal` proc macro.
 //!
 //! Natively, drive an [`engine::Engine`] yourself:
 //!

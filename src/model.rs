@@ -63,6 +63,7 @@ pub const PREPARE_SECONDS_PER_GB: f64 = 1.4;
 /// A validated model: what the library holds and what `list_models` shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct ModelSpec {
     pub size_gb: f64,
     pub tier: Tier,

@@ -94,6 +94,7 @@ impl Priority {
 
 /// A response: a body and the echoed `request_id`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct Response {
     #[serde(flatten)]
     pub body: Body,
@@ -130,6 +131,7 @@ impl Response {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(untagged)]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub enum Body {
     HotLoadStarted(HotLoadStarted),
     JobStatus(JobStatus),
@@ -168,8 +170,27 @@ pub enum Failure {
     Error,
 }
 
+impl Success {
+    pub fn as_str(self) -> &'static str {
+        "success"
+    }
+}
+
+impl Started {
+    pub fn as_str(self) -> &'static str {
+        "hot_load_started"
+    }
+}
+
+impl Failure {
+    pub fn as_str(self) -> &'static str {
+        "error"
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct HotLoadStarted {
     pub status: Started,
     pub job_id: String,
@@ -223,6 +244,7 @@ impl Phase {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[cfg_attr(target_arch = "wasm32", tsify(missing_as_null))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct JobStatus {
     pub job_id: String,
     pub model_name: String,
@@ -244,6 +266,7 @@ pub type Library = std::rc::Rc<IndexMap<String, ModelSpec>>;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct ModelList {
     pub status: Success,
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, ModelSpec>"))]
@@ -254,6 +277,7 @@ pub struct ModelList {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct Selected {
     pub status: Success,
     pub model: String,
@@ -269,6 +293,7 @@ pub struct Selected {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct Cancelled {
     pub status: Success,
     pub job_id: String,
@@ -279,6 +304,7 @@ pub struct Cancelled {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct Unloaded {
     pub status: Success,
     pub model: String,
@@ -288,6 +314,7 @@ pub struct Unloaded {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct JobList {
     pub status: Success,
     pub jobs: Vec<JobStatus>,
@@ -295,6 +322,7 @@ pub struct JobList {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct MetricsReport {
     pub status: Success,
     pub loads: LoadCounts,
@@ -305,6 +333,7 @@ pub struct MetricsReport {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct LoadCounts {
     pub started: u64,
     pub succeeded: u64,
@@ -316,6 +345,7 @@ pub struct LoadCounts {
 /// Simulated seconds of successful loads.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct LoadTimes {
     pub count: u64,
     pub mean: f64,
@@ -326,6 +356,7 @@ pub struct LoadTimes {
 /// Measured wall-clock milliseconds of selections (p99 over the latest samples).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct SelectionStats {
     pub count: u64,
     pub mean_ms: f64,
@@ -335,6 +366,7 @@ pub struct SelectionStats {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct SwapStats {
     pub count: u64,
     pub total_time_s: f64,
@@ -344,6 +376,7 @@ pub struct SwapStats {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct TierUsage {
     pub total_gb: f64,
     pub resident_gb: f64,
@@ -355,6 +388,7 @@ pub struct TierUsage {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[cfg_attr(target_arch = "wasm32", tsify(missing_as_null))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct SystemStatus {
     pub status: Success,
     pub ram: TierUsage,
@@ -367,6 +401,7 @@ pub struct SystemStatus {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct ErrorBody {
     pub status: Failure,
     pub code: ErrorCode,

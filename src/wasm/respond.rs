@@ -1,62 +1,67 @@
-//! Responses as JS objects. Every response is defined once, by its Rust type
-//! (`protocol`), and most reach JS from its `Serialize` form (`convert::to_js`).
-//! The five kinds on the speed targets (docs/ARCHITECTURE.md, "Responses")
-//! are built by object literals in `respond.js` from numbers and cached
-//! strings instead: serde-wasm-bindgen took 3.3 µs for a `load_status` that
-//! these build in 0.2 µs, and no generic builder came within 6× of a literal.
+//! Responses as JS objects, each built by one object literal that
+//! `model-hotload-literal` generates from the response's Rust type at compile
+//! time: the fields are written once, in `protocol`. Nothing is written as
+//! JSON text or parsed on the way out (`JSON.parse` of a `load_status`
+//! response alone cost more than a plain-JS mock's whole call), and no field
+//! crosses the boundary on its own (serde-wasm-bindgen's way: 3.3 µs for a
+//! `load_status` these build in 0.2 µs). Short texts come from the string cache.
 
-use super::convert::to_js;
-use super::strings::{js_str, with_js_strs};
-use crate::model::ModelSpec;
-use crate::protocol::{Body, Library, RequestId, Response};
+use super::strings::{js_str, with_pieces, Piece};
+use crate::error::ErrorCode;
+use crate::model::{ModelSpec, Tier};
+use crate::protocol::{
+    Body, Cancelled, ErrorBody, Failure, HotLoadStarted, JobList, JobState, JobStatus, Library,
+    LoadCounts, LoadTimes, MetricsReport, ModelList, Phase, RequestId, Response, Selected,
+    SelectionStats, Started, Success, SwapStats, SystemStatus, TierUsage, Unloaded,
+};
 use indexmap::IndexMap;
 use js_sys::Array;
+use model_hotload_literal::literal;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 
+/// A response type as the JS object `handleRequest` resolves with.
+pub trait Literal {
+    fn to_js(&self) -> JsValue;
+}
+
+/// How a field's value reaches its literal.
+pub trait ToPiece {
+    fn piece(&self) -> Piece<'_>;
+}
+
+/// A fresh copy of a `[name, object]` view, as one object of such objects.
+pub trait LiteralMap {
+    fn copy_map(entries: &JsValue) -> JsValue;
+}
+
+crate::protocol::__literal_Response!(literal);
+crate::protocol::__literal_Body!(literal);
+crate::protocol::__literal_HotLoadStarted!(literal);
+crate::protocol::__literal_JobStatus!(literal);
+crate::protocol::__literal_ModelList!(literal);
+crate::protocol::__literal_Selected!(literal);
+crate::protocol::__literal_Cancelled!(literal);
+crate::protocol::__literal_Unloaded!(literal);
+crate::protocol::__literal_JobList!(literal);
+crate::protocol::__literal_MetricsReport!(literal);
+crate::protocol::__literal_LoadCounts!(literal);
+crate::protocol::__literal_LoadTimes!(literal);
+crate::protocol::__literal_SelectionStats!(literal);
+crate::protocol::__literal_SwapStats!(literal);
+crate::protocol::__literal_SystemStatus!(literal);
+crate::protocol::__literal_TierUsage!(literal);
+crate::protocol::__literal_ErrorBody!(literal);
+crate::model::__literal_ModelSpec!(literal, copy_map);
+
+/// A response as the object `handleRequest` resolves with.
+pub fn response_to_js(response: &Response) -> JsValue {
+    response.to_js()
+}
+
 #[wasm_bindgen(module = "/src/wasm/respond.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = hotLoadStarted)]
-    fn hot_load_started(
-        job_id: &JsValue,
-        model_name: &JsValue,
-        estimated_time: &JsValue,
-        estimated_seconds: f64,
-    ) -> JsValue;
-    #[wasm_bindgen(js_name = jobStatus)]
-    #[allow(clippy::too_many_arguments)]
-    fn job_status(
-        job_id: &JsValue,
-        model_name: &JsValue,
-        status: &JsValue,
-        progress: f64,
-        elapsed_time: f64,
-        error: &JsValue,
-        phase: &JsValue,
-        tier: &JsValue,
-        size_gb: f64,
-        estimated_time: &JsValue,
-        estimated_seconds: f64,
-        cancelled: bool,
-    ) -> JsValue;
-    #[wasm_bindgen(js_name = modelList)]
-    fn model_list(models: &JsValue, total_models: f64, active_hot_loads: f64) -> JsValue;
-    #[allow(clippy::too_many_arguments)]
-    fn selected(
-        model: &JsValue,
-        size_gb: f64,
-        tier: &JsValue,
-        capabilities: &JsValue,
-        selection_reason: &JsValue,
-        selection_time_ms: f64,
-        swap_executed: bool,
-        swap_time: f64,
-        performance_target_met: bool,
-    ) -> JsValue;
-    fn cancelled(job_id: &JsValue, model_name: &JsValue, progress: f64) -> JsValue;
-    #[wasm_bindgen(js_name = withRequestId)]
-    fn with_request_id(response: &JsValue, request_id: &JsValue) -> JsValue;
     fn array1(a: &JsValue) -> Array;
     fn array2(a: &JsValue, b: &JsValue) -> Array;
     fn push(array: &Array, item: &JsValue);
@@ -64,93 +69,74 @@ extern "C" {
     fn library_view_of(json: &str) -> JsValue;
 }
 
-/// A response as the object `handleRequest` resolves with.
-pub fn response_to_js(response: &Response) -> JsValue {
-    let body = match &response.body {
-        Body::HotLoadStarted(b) => hot_load_started(
-            &js_str(&b.job_id),
-            &js_str(&b.model_name),
-            &js_str(&b.estimated_time),
-            b.estimated_seconds,
-        ),
-        Body::JobStatus(j) => {
-            let error = j.error.as_deref().map_or(JsValue::NULL, js_str);
-            with_js_strs(
-                [
-                    &j.job_id,
-                    &j.model_name,
-                    j.status.as_str(),
-                    j.phase.as_str(),
-                    j.tier.as_str(),
-                    &j.estimated_time,
-                ],
-                |[id, name, status, phase, tier, estimated]| {
-                    job_status(
-                        id,
-                        name,
-                        status,
-                        j.progress,
-                        j.elapsed_time,
-                        &error,
-                        phase,
-                        tier,
-                        j.size_gb,
-                        estimated,
-                        j.estimated_seconds,
-                        j.cancelled,
-                    )
-                },
-            )
-        }
-        Body::Models(m) => model_list(
-            &library_view(&m.models),
-            m.total_models as f64,
-            m.active_hot_loads as f64,
-        ),
-        Body::Selected(s) => selected(
-            &js_str(&s.model),
-            s.size_gb,
-            &js_str(s.tier.as_str()),
-            &strings(&s.capabilities),
-            &js_str(&s.selection_reason),
-            s.selection_time_ms,
-            s.swap_executed,
-            s.swap_time,
-            s.performance_target_met,
-        ),
-        Body::Cancelled(c) => cancelled(&js_str(&c.job_id), &js_str(&c.model_name), c.progress),
-        // The rest: from the one definition (with the request_id it serializes itself).
-        Body::Unloaded(_) | Body::Error(_) | Body::Jobs(_) | Body::Metrics(_) | Body::System(_) => {
-            return to_js(response)
-        }
-    };
-    match &response.request_id {
-        None => body,
-        Some(id) => with_request_id(&body, &request_id(id)),
+impl ToPiece for String {
+    fn piece(&self) -> Piece<'_> {
+        Piece::Text(self)
     }
 }
 
-fn request_id(id: &RequestId) -> JsValue {
-    match id {
-        RequestId::Text(text) => js_str(text),
-        // As the JSON form has it: -0 reads back as 0.
-        RequestId::Number(n) if *n == 0.0 => JsValue::from_f64(0.0),
-        RequestId::Number(n) => JsValue::from_f64(*n),
+impl<T: ToPiece> ToPiece for Option<T> {
+    fn piece(&self) -> Piece<'_> {
+        match self {
+            None => Piece::Value(JsValue::NULL),
+            Some(value) => value.piece(),
+        }
     }
 }
 
-/// A fresh JS array of strings.
-fn strings(items: &[String]) -> JsValue {
-    match items {
-        [] => Array::new().into(),
-        [a] => array1(&js_str(a)).into(),
-        [a, b, rest @ ..] => {
-            let array = array2(&js_str(a), &js_str(b));
-            for item in rest {
-                push(&array, &js_str(item));
+macro_rules! text_pieces {
+    ($($ty:ty),*) => {$(
+        impl ToPiece for $ty {
+            fn piece(&self) -> Piece<'_> {
+                Piece::Text(self.as_str())
             }
-            array.into()
         }
+    )*};
+}
+text_pieces!(Tier, JobState, Phase, ErrorCode, Success, Started, Failure);
+
+impl ToPiece for RequestId {
+    fn piece(&self) -> Piece<'_> {
+        match self {
+            RequestId::Text(text) => Piece::Text(text),
+            // As the JSON form has it: -0 reads back as 0.
+            RequestId::Number(n) if *n == 0.0 => Piece::Value(JsValue::from_f64(0.0)),
+            RequestId::Number(n) => Piece::Value(JsValue::from_f64(*n)),
+        }
+    }
+}
+
+/// A fresh JS array of strings, built without one crossing per item.
+impl ToPiece for Vec<String> {
+    fn piece(&self) -> Piece<'_> {
+        Piece::Value(match self.as_slice() {
+            [] => Array::new().into(),
+            [a] => array1(&js_str(a)).into(),
+            [a, b, rest @ ..] => {
+                let array = array2(&js_str(a), &js_str(b));
+                for item in rest {
+                    push(&array, &js_str(item));
+                }
+                array.into()
+            }
+        })
+    }
+}
+
+impl ToPiece for Vec<JobStatus> {
+    fn piece(&self) -> Piece<'_> {
+        let array = Array::new();
+        for item in self {
+            push(&array, &item.to_js());
+        }
+        Piece::Value(array.into())
+    }
+}
+
+/// The library: a copy of its cached view, so every answer owns its objects.
+impl ToPiece for Library {
+    fn piece(&self) -> Piece<'_> {
+        Piece::Value(ModelSpec::copy_map(&library_view(self)))
     }
 }
 
@@ -167,8 +153,8 @@ thread_local! {
     static VIEWS_CACHE: RefCell<Vec<(WeakLibrary, JsValue)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The library as a JS view, made once per change of the library;
-/// `respond.js` copies it for each response.
+/// The library as `[name, model]` pairs in JS, made once per change of the
+/// library; `copy_map` copies it for each response.
 fn library_view(library: &Library) -> JsValue {
     let same = |weak: &WeakLibrary| {
         weak.upgrade()

@@ -18,9 +18,15 @@ thread_local! {
     static CACHE: RefCell<Vec<Slot>> = RefCell::new(vec![None; SLOTS]);
 }
 
+/// A value on its way to JS: a text (from the cache) or a value made already.
+pub enum Piece<'a> {
+    Text(&'a str),
+    Value(JsValue),
+}
+
 /// `text` as a JS string.
 pub fn js_str(text: &str) -> JsValue {
-    with_js_strs([text], |[value]| value.clone())
+    with_pieces([Piece::Text(text)], |[value]| value.clone())
 }
 
 /// FNV-1a over the bytes: cheap for short texts, spreads ids that differ in a digit.
@@ -31,26 +37,32 @@ fn slot_of(text: &str) -> usize {
     (hash as usize) % SLOTS
 }
 
-/// Where one of [`with_js_strs`]'s texts is: in the cache, or made for this call.
+/// Where one of [`with_pieces`]'s values is: in the cache, or made for this call.
 enum Held {
     Slot(usize),
     Own(JsValue),
 }
 
-/// Calls `f` with the JS strings of `texts`, taken from the cache without
-/// copying their handles (a handle's copy and release cost as much as the
-/// lookup). `f` must not call back into Rust: it builds an object in JS.
-pub fn with_js_strs<const N: usize, R>(texts: [&str; N], f: impl FnOnce([&JsValue; N]) -> R) -> R {
+/// Calls `f` with the JS values of `pieces`, texts taken from the cache
+/// without copying their handles (a handle's copy and release cost as much as
+/// the lookup). `f` must not call back into Rust: it builds an object in JS.
+pub fn with_pieces<const N: usize, R>(
+    pieces: [Piece<'_>; N],
+    f: impl FnOnce([&JsValue; N]) -> R,
+) -> R {
     let undefined = JsValue::UNDEFINED;
     let mut held: [Option<Held>; N] = std::array::from_fn(|_| None);
     CACHE.with(|cache| {
         let mut cache = cache.try_borrow_mut();
         match cache.as_deref_mut() {
-            Ok(cache) => place(cache, &texts, &mut held),
+            Ok(cache) => place(cache, pieces, &mut held),
             // Busy (cannot happen: nothing here calls back): make every text apart.
             Err(_) => {
-                for (h, text) in held.iter_mut().zip(texts) {
-                    *h = Some(Held::Own(JsValue::from_str(text)));
+                for (h, piece) in held.iter_mut().zip(pieces) {
+                    *h = Some(Held::Own(match piece {
+                        Piece::Text(text) => JsValue::from_str(text),
+                        Piece::Value(value) => value,
+                    }));
                 }
             }
         }
@@ -63,9 +75,17 @@ pub fn with_js_strs<const N: usize, R>(texts: [&str; N], f: impl FnOnce([&JsValu
 
 /// Finds or puts each text in the cache; a text whose slot this call already
 /// uses for another text, or a long text, is made apart.
-#[inline(never)] // one copy for every N
-fn place(cache: &mut [Slot], texts: &[&str], held: &mut [Option<Held>]) {
-    for (k, text) in texts.iter().enumerate() {
+fn place<const N: usize>(cache: &mut [Slot], pieces: [Piece<'_>; N], held: &mut [Option<Held>; N]) {
+    for (k, piece) in pieces.into_iter().enumerate() {
+        let text = match piece {
+            Piece::Text(text) => text,
+            Piece::Value(value) => {
+                if let Some(h) = held.get_mut(k) {
+                    *h = Some(Held::Own(value));
+                }
+                continue;
+            }
+        };
         let slot = slot_of(text);
         let taken = held
             .iter()
@@ -73,9 +93,9 @@ fn place(cache: &mut [Slot], texts: &[&str], held: &mut [Option<Held>]) {
             .any(|h| matches!(h, Some(Held::Slot(s)) if *s == slot));
         let place = match cache.get_mut(slot) {
             _ if text.len() > MAX_CACHED_LEN => Held::Own(JsValue::from_str(text)),
-            Some(Some((cached, _))) if **cached == **text => Held::Slot(slot),
+            Some(Some((cached, _))) if **cached == *text => Held::Slot(slot),
             Some(entry) if !taken => {
-                *entry = Some(((*text).into(), JsValue::from_str(text)));
+                *entry = Some((text.into(), JsValue::from_str(text)));
                 Held::Slot(slot)
             }
             _ => Held::Own(JsValue::from_str(text)),
