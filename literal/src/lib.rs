@@ -7,16 +7,17 @@
 //! - `#[derive(Literal)]` on a type in the core emits a `macro_rules!` macro,
 //!   `__literal_<Type>`, that hands the type's fields (names, types, and the
 //!   serde attributes that shape its JSON) to a macro it is given.
-//! - `literal!`, invoked by the binding through that macro
-//!   (`__literal_JobStatus!(literal)`), writes a JS function that builds the
-//!   object as one literal (`inline_js`), its import, and an implementation of
-//!   the binding's `Literal` and `ToPiece` traits that calls it.
+//! - `literals!`, invoked by the binding with the list of those relays, asks
+//!   each in turn for its type's shape, then writes, for every type, a JS
+//!   function that builds the object as one literal (all in one `inline_js`
+//!   module), its import, and implementations of the binding's `Literal` and
+//!   `ToPiece` traits that call it.
 //!
 //! An object literal is what V8 builds fastest: a literal of 12 fields costs
 //! about 45 ns, a loop of keyed stores over field names 300 ns, and a
 //! serde-wasm-bindgen object about 4 crossings of the boundary per field.
 //!
-//! What the generated code expects in scope where `literal!` runs: the type,
+//! What the generated code expects in scope where `literals!` runs: the types,
 //! traits `Literal` (`fn to_js(&self) -> JsValue`), `ToPiece`
 //! (`fn piece(&self) -> Piece<'_>`) and `LiteralMap`
 //! (`fn copy_map(entries: &JsValue) -> JsValue`), the enum `Piece` with
@@ -36,7 +37,8 @@ use quote::{format_ident, quote};
 use syn::{parse_macro_input, Data, DeriveInput, Fields, Type};
 
 /// Emits `__literal_<Type>!`, which passes the type's shape to a macro:
-/// `__literal_<Type>!(callback)` or `__literal_<Type>!(callback, copy_map)`.
+/// `__literal_<Type>!(callback [tokens before] options)` calls
+/// `callback! { tokens before [options] <shape> }`.
 #[proc_macro_derive(Literal)]
 pub fn derive_literal(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -47,7 +49,9 @@ pub fn derive_literal(input: TokenStream) -> TokenStream {
             quote! {
                 #[doc(hidden)]
                 macro_rules! #relay {
-                    ($callback:ident $(, $option:ident)*) => { $callback! { $($option)* #shape } };
+                    ($callback:ident [$($before:tt)*] $($option:ident)*) => {
+                        $callback! { $($before)* [$($option)*] #shape }
+                    };
                 }
                 #[doc(hidden)]
                 #[allow(unused_imports)]
@@ -59,7 +63,7 @@ pub fn derive_literal(input: TokenStream) -> TokenStream {
     }
 }
 
-/// The type as `literal!` reads it: `struct Name { #[literal(...)] field: Type, … }`
+/// The type as `literals!` reads it: `struct Name { #[literal(...)] field: Type, … }`
 /// or `enum Name { Variant(Type), … }`, with serde's attributes turned into ours.
 fn shape(input: &DeriveInput) -> syn::Result<Tokens> {
     let name = &input.ident;
@@ -223,40 +227,128 @@ struct Field {
     flatten: bool,
 }
 
-/// `[copy_map] struct Name { … }` or `enum Name { … }`, from `__literal_<Type>!`.
-struct Input {
+/// One collected type: its options (`copy_map`) and its shape.
+struct Entry {
     copy_map: bool,
     item: DeriveInput,
 }
 
-impl syn::parse::Parse for Input {
-    fn parse(input: syn::parse::ParseStream) -> syn::Result<Input> {
-        let copy_map = input.peek(syn::Ident) && input.fork().parse::<syn::Ident>()? == "copy_map";
-        if copy_map {
-            input.parse::<syn::Ident>()?;
-        }
-        Ok(Input {
-            copy_map,
-            item: input.parse()?,
-        })
+impl quote::ToTokens for Entry {
+    fn to_tokens(&self, tokens: &mut Tokens) {
+        let option = self.copy_map.then(|| quote!(copy_map));
+        let item = &self.item;
+        tokens.extend(quote!([#option] #item));
     }
 }
 
-/// The object literal of a type, its import, and its `Literal` and `ToPiece`
-/// implementations (and `LiteralMap` with `copy_map`). Invoked through
-/// `__literal_<Type>!`.
+fn entry(input: syn::parse::ParseStream) -> syn::Result<Entry> {
+    let options;
+    syn::bracketed!(options in input);
+    let mut copy_map = false;
+    while !options.is_empty() {
+        let option: syn::Ident = options.parse()?;
+        if option != "copy_map" {
+            return Err(syn::Error::new(
+                option.span(),
+                "the only option is copy_map",
+            ));
+        }
+        copy_map = true;
+    }
+    Ok(Entry {
+        copy_map,
+        item: input.parse()?,
+    })
+}
+
+/// `{ collected entries } { relays still to ask } [new entry]`: see [`literals`].
+struct Step {
+    done: Vec<Entry>,
+    todo: Vec<(syn::Path, Tokens)>,
+}
+
+impl syn::parse::Parse for Step {
+    fn parse(input: syn::parse::ParseStream) -> syn::Result<Step> {
+        let done_group;
+        syn::braced!(done_group in input);
+        let mut done = Vec::new();
+        while !done_group.is_empty() {
+            done.push(entry(&done_group)?);
+        }
+        let todo_group;
+        syn::braced!(todo_group in input);
+        let mut todo = Vec::new();
+        while !todo_group.is_empty() {
+            let relay: syn::Path = todo_group.parse()?;
+            let options;
+            syn::parenthesized!(options in todo_group);
+            todo.push((relay, options.parse()?));
+            if !todo_group.is_empty() {
+                todo_group.parse::<syn::Token![,]>()?;
+            }
+        }
+        if !input.is_empty() {
+            done.push(entry(input)?);
+        }
+        Ok(Step { done, todo })
+    }
+}
+
+/// The object literals of the listed types, in one JS module:
+///
+/// ```ignore
+/// literals! { {} { crate::protocol::__literal_Response(), crate::model::__literal_ModelSpec(copy_map) } }
+/// ```
+///
+/// Each relay is asked in turn for its type's shape (continuation-passing:
+/// it calls `literals!` again with the shape added); with the list done, one
+/// `inline_js` holds every builder, so the page loads one module, not one per type.
 #[proc_macro]
-pub fn literal(input: TokenStream) -> TokenStream {
-    let Input { copy_map, item } = parse_macro_input!(input as Input);
-    let result = match &item.data {
-        Data::Struct(data) => structure(&item.ident, &data.fields, copy_map),
-        Data::Enum(data) => Ok(enumeration(&item.ident, data)),
-        Data::Union(_) => Err(syn::Error::new_spanned(
-            &item.ident,
-            "unions are not supported",
-        )),
-    };
-    result.unwrap_or_else(|e| e.to_compile_error()).into()
+pub fn literals(input: TokenStream) -> TokenStream {
+    let Step { done, todo } = parse_macro_input!(input as Step);
+    if let Some(((relay, options), rest)) = todo.split_first() {
+        let rest = rest.iter().map(|(r, o)| quote!(#r(#o)));
+        return quote!(#relay!(literals [{ #(#done)* } { #(#rest),* }] #options);).into();
+    }
+    generate(&done)
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
+}
+
+fn generate(entries: &[Entry]) -> syn::Result<Tokens> {
+    let module = format_ident!("__literals");
+    let mut js = String::new();
+    let mut imports = Vec::new();
+    let mut impls = Vec::new();
+    for Entry { copy_map, item } in entries {
+        match &item.data {
+            Data::Struct(data) => {
+                let parts = structure(&module, &item.ident, &data.fields, *copy_map)?;
+                js.push_str(&parts.js);
+                imports.push(parts.imports);
+                impls.push(parts.impls);
+            }
+            Data::Enum(data) => impls.push(enumeration(&item.ident, data)),
+            Data::Union(_) => {
+                return Err(syn::Error::new_spanned(
+                    &item.ident,
+                    "unions are not supported",
+                ))
+            }
+        }
+    }
+    Ok(quote! {
+        #[doc(hidden)]
+        #[allow(clippy::all)]
+        mod #module {
+            use ::wasm_bindgen::prelude::wasm_bindgen;
+            #[wasm_bindgen(inline_js = #js)]
+            extern "C" {
+                #(#imports)*
+            }
+        }
+        #(#impls)*
+    })
 }
 
 fn fields_of(fields: &Fields) -> syn::Result<Vec<Field>> {
@@ -308,8 +400,25 @@ fn js_key(key: &str) -> String {
     out
 }
 
-fn structure(name: &syn::Ident, fields: &Fields, copy_map: bool) -> syn::Result<Tokens> {
+/// One type's share of the generated code: its JS functions, their imports,
+/// and its trait implementations (which call the imports in `module`).
+struct Parts {
+    js: String,
+    imports: Tokens,
+    impls: Tokens,
+}
+
+fn structure(
+    module: &syn::Ident,
+    name: &syn::Ident,
+    fields: &Fields,
+    copy_map: bool,
+) -> syn::Result<Parts> {
     let fields = fields_of(fields)?;
+    let build_js = format!("build_{name}");
+    let copy_js = format!("copyMap_{name}");
+    let build = format_ident!("build_{}", name.to_string().to_lowercase());
+    let copy_fn = format_ident!("copy_map_{}", name.to_string().to_lowercase());
     // Key order must be serde's: a flattened field first, the skipped-if-None ones last.
     if fields.iter().skip(1).any(|f| f.flatten) {
         return Err(syn::Error::new_spanned(
@@ -326,7 +435,7 @@ fn structure(name: &syn::Ident, fields: &Fields, copy_map: bool) -> syn::Result<
         }
     }
     let args: Vec<String> = (0..fields.len()).map(|i| format!("a{i}")).collect();
-    let mut js = format!("export function build({}) {{\n", args.join(", "));
+    let mut js = format!("export function {build_js}({}) {{\n", args.join(", "));
     let plain: Vec<String> = fields
         .iter()
         .zip(&args)
@@ -372,7 +481,7 @@ fn structure(name: &syn::Ident, fields: &Fields, copy_map: bool) -> syn::Result<
             })
             .collect();
         js.push_str(&format!(
-            "export function copyMap(entries) {{\n  const out = {{}};\n  for (let i = 0; i < entries.length; i++) {{\n    const name = entries[i][0], m = entries[i][1];\n    const c = {{ {} }};\n",
+            "export function {copy_js}(entries) {{\n  const out = {{}};\n  for (let i = 0; i < entries.length; i++) {{\n    const name = entries[i][0], m = entries[i][1];\n    const c = {{ {} }};\n",
             copies.join(", ")
         ));
         for f in fields.iter().filter(|f| f.skip_none) {
@@ -384,7 +493,6 @@ fn structure(name: &syn::Ident, fields: &Fields, copy_map: bool) -> syn::Result<
         js.push_str("    // A name may be \"__proto__\": define it, never set the prototype.\n    if (name === \"__proto__\") Object.defineProperty(out, name, { value: c, enumerable: true, writable: true, configurable: true });\n    else out[name] = c;\n  }\n  return out;\n}\n");
     }
 
-    let module = format_ident!("__literal_{}", name.to_string().to_lowercase());
     let params = fields.iter().zip(&args).map(|(f, a)| {
         let a = format_ident!("{}", a);
         match f.kind {
@@ -437,54 +545,51 @@ fn structure(name: &syn::Ident, fields: &Fields, copy_map: bool) -> syn::Result<
         _ => None,
     };
     let body = if pieces.is_empty() {
-        quote!(#module::build(#(#call_args),*))
+        quote!(#module::#build(#(#call_args),*))
     } else {
         let n = pieces.len();
-        quote!(with_pieces([#(#piece_exprs),*], |[#(#piece_names),*]: [&::wasm_bindgen::JsValue; #n]| #module::build(#(#call_args),*)))
+        quote!(with_pieces([#(#piece_exprs),*], |[#(#piece_names),*]: [&::wasm_bindgen::JsValue; #n]| #module::#build(#(#call_args),*)))
     };
     let copy = copy_map.then(|| {
         quote! {
             #[allow(clippy::all)]
             impl LiteralMap for #name {
                 fn copy_map(entries: &::wasm_bindgen::JsValue) -> ::wasm_bindgen::JsValue {
-                    #module::copy_map(entries)
+                    #module::#copy_fn(entries)
                 }
             }
         }
     });
     let copy_import = copy_map.then(|| {
         quote! {
-            #[wasm_bindgen(js_name = copyMap)]
-            pub fn copy_map(entries: &::wasm_bindgen::JsValue) -> ::wasm_bindgen::JsValue;
+            #[wasm_bindgen(js_name = #copy_js)]
+            pub fn #copy_fn(entries: &::wasm_bindgen::JsValue) -> ::wasm_bindgen::JsValue;
         }
     });
-    Ok(quote! {
-        #[doc(hidden)]
-        #[allow(clippy::all)]
-        mod #module {
-            use ::wasm_bindgen::prelude::wasm_bindgen;
-            #[wasm_bindgen(inline_js = #js)]
-            extern "C" {
-                #[wasm_bindgen(js_name = build)]
-                #[allow(clippy::too_many_arguments)]
-                pub fn build(#(#params),*) -> ::wasm_bindgen::JsValue;
-                #copy_import
+    Ok(Parts {
+        js,
+        imports: quote! {
+            #[wasm_bindgen(js_name = #build_js)]
+            #[allow(clippy::too_many_arguments)]
+            pub fn #build(#(#params),*) -> ::wasm_bindgen::JsValue;
+            #copy_import
+        },
+        impls: quote! {
+            #[allow(clippy::all)]
+            impl Literal for #name {
+                fn to_js(&self) -> ::wasm_bindgen::JsValue {
+                    #shortcut
+                    #body
+                }
             }
-        }
-        #[allow(clippy::all)]
-        impl Literal for #name {
-            fn to_js(&self) -> ::wasm_bindgen::JsValue {
-                #shortcut
-                #body
+            #[allow(clippy::all)]
+            impl ToPiece for #name {
+                fn piece(&self) -> Piece<'_> {
+                    Piece::Value(Literal::to_js(self))
+                }
             }
-        }
-        #[allow(clippy::all)]
-        impl ToPiece for #name {
-            fn piece(&self) -> Piece<'_> {
-                Piece::Value(Literal::to_js(self))
-            }
-        }
-        #copy
+            #copy
+        },
     })
 }
 
@@ -527,7 +632,9 @@ mod tests {
         let Data::Struct(data) = &item.data else {
             panic!("a struct")
         };
-        structure(&item.ident, &data.fields, copy_map).map(|t| t.to_string())
+        let module = format_ident!("m");
+        structure(&module, &item.ident, &data.fields, copy_map)
+            .map(|p| format!("{}\n{}\n{}", p.js, p.imports, p.impls))
     }
 
     #[test]
@@ -566,11 +673,15 @@ mod tests {
         )
         .unwrap();
         assert!(
-            js.contains(r#"const o = { \"job_id\": a0, \"progress\": a1, \"done\": a2 };"#),
+            js.contains(r#"const o = { "job_id": a0, "progress": a1, "done": a2 };"#),
             "{js}"
         );
         assert!(
-            js.contains(r#"if (a3 !== undefined) o[\"extra\"] = a3;"#),
+            js.contains(r#"if (a3 !== undefined) o["extra"] = a3;"#),
+            "{js}"
+        );
+        assert!(
+            js.contains("export function build_R(a0, a1, a2, a3)"),
             "{js}"
         );
         assert!(js.contains("a1 : f64 , a2 : bool"), "{js}");
@@ -588,7 +699,11 @@ mod tests {
             "{js}"
         );
         let copy = generated_with("struct M { size: f64, tags: Vec<String> }", true).unwrap();
-        assert!(copy.contains(r#"\"tags\": m[\"tags\"].slice()"#), "{copy}");
+        assert!(copy.contains(r#""tags": m["tags"].slice()"#), "{copy}");
+        assert!(
+            copy.contains("export function copyMap_M(entries)"),
+            "{copy}"
+        );
         assert!(copy.contains("__proto__"), "{copy}");
     }
 

@@ -16,7 +16,7 @@ use crate::protocol::{
 };
 use indexmap::IndexMap;
 use js_sys::Array;
-use model_hotload_literal::literal;
+use model_hotload_literal::literals;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -36,24 +36,29 @@ pub trait LiteralMap {
     fn copy_map(entries: &JsValue) -> JsValue;
 }
 
-crate::protocol::__literal_Response!(literal);
-crate::protocol::__literal_Body!(literal);
-crate::protocol::__literal_HotLoadStarted!(literal);
-crate::protocol::__literal_JobStatus!(literal);
-crate::protocol::__literal_ModelList!(literal);
-crate::protocol::__literal_Selected!(literal);
-crate::protocol::__literal_Cancelled!(literal);
-crate::protocol::__literal_Unloaded!(literal);
-crate::protocol::__literal_JobList!(literal);
-crate::protocol::__literal_MetricsReport!(literal);
-crate::protocol::__literal_LoadCounts!(literal);
-crate::protocol::__literal_LoadTimes!(literal);
-crate::protocol::__literal_SelectionStats!(literal);
-crate::protocol::__literal_SwapStats!(literal);
-crate::protocol::__literal_SystemStatus!(literal);
-crate::protocol::__literal_TierUsage!(literal);
-crate::protocol::__literal_ErrorBody!(literal);
-crate::model::__literal_ModelSpec!(literal, copy_map);
+literals! {
+    {}
+    {
+        crate::protocol::__literal_Response(),
+        crate::protocol::__literal_Body(),
+        crate::protocol::__literal_HotLoadStarted(),
+        crate::protocol::__literal_JobStatus(),
+        crate::protocol::__literal_ModelList(),
+        crate::protocol::__literal_Selected(),
+        crate::protocol::__literal_Cancelled(),
+        crate::protocol::__literal_Unloaded(),
+        crate::protocol::__literal_JobList(),
+        crate::protocol::__literal_MetricsReport(),
+        crate::protocol::__literal_LoadCounts(),
+        crate::protocol::__literal_LoadTimes(),
+        crate::protocol::__literal_SelectionStats(),
+        crate::protocol::__literal_SwapStats(),
+        crate::protocol::__literal_SystemStatus(),
+        crate::protocol::__literal_TierUsage(),
+        crate::protocol::__literal_ErrorBody(),
+        crate::model::__literal_ModelSpec(copy_map),
+    }
+}
 
 /// A response as the object `handleRequest` resolves with.
 pub fn response_to_js(response: &Response) -> JsValue {
