@@ -118,21 +118,21 @@ async function floors() {
   const object = { load_status: job_id };
   const selection = { capabilities: ["text-generation"], priority: "quality" };
   const withId = { load_status: job_id, request_id: 1 };
-  const general = { load_status: job_id, request_id: 1.5 }; // a non-integer id: the general way
+  const fractional = { load_status: job_id, request_id: 1.5 };
   const idBytes = enc.encode(job_id);
   const rows = [
     ["an exported method that does nothing (`server.now()`)", () => s.now()],
     ["the shortest request: text that is not JSON (`\"x\"`, malformed_json)", () => s.handleRequest("x")],
-    ["the whole `load_status` (JSON string, fast reader)", () => s.handleRequest(text)],
-    ["the whole `load_status` (object, fast reader)", () => s.handleRequest(object)],
-    ["the whole `load_status` with a `request_id` (object, fast reader)", () => s.handleRequest(withId)],
-    ["the same with a non-integer `request_id` (object, general way: JSON.stringify + serde_json)", () => s.handleRequest(general)],
-    ["the whole selection by need (object, fast reader)", () => s.handleRequest(selection)],
+    ["the whole `load_status` (JSON string)", () => s.handleRequest(text)],
+    ["the whole `load_status` (object: `JSON.stringify`, then the same reader)", () => s.handleRequest(object)],
+    ["the whole `load_status` with an integer `request_id` (object)", () => s.handleRequest(withId)],
+    ["the same with a `request_id` of 1.5 (object)", () => s.handleRequest(fractional)],
+    ["the whole selection by need (object)", () => s.handleRequest(selection)],
     ["JS only: `Promise.resolve(x)`", () => Promise.resolve(bytes)],
-    ["JS only: `JSON.stringify` of the selection request (what the fast reader skips)", () => JSON.stringify(selection)],
+    ["JS only: `JSON.stringify` of the selection request (the price of one reader for objects)", () => JSON.stringify(selection)],
     [`JS only: UTF-8 encode of the ${text.length}-character request (\`encodeInto\`)`, () => enc.encodeInto(text, sink)],
     [`JS only: UTF-8 decode of the ${job_id.length}-character job id (what the string cache skips)`, () => dec.decode(idBytes)],
-    [`JS only: \`JSON.parse\` of the ${response.length}-character response (the old way out)`, () => JSON.parse(response)],
+    [`JS only: \`JSON.parse\` of the ${response.length}-character response (what a JSON way out would add)`, () => JSON.parse(response)],
   ];
   const out = [];
   for (const [label, call] of rows) {
