@@ -2,7 +2,7 @@
 //! layer only converts and throws.
 
 use crate::capacity::Capacity;
-use crate::catalog::default_catalog;
+use crate::catalog::{default_catalog, default_remote};
 use crate::error::ConfigError;
 use crate::model::{ModelSpec, Tier};
 use crate::text::{kind_of, num, quote};
@@ -32,6 +32,8 @@ pub struct ServerConfig {
     pub time_scale: f64,
     pub capacity: Capacity,
     pub catalog: Vec<(String, ModelSpec)>,
+    /// What `pull_model` fetches by name alone (SPEC §5.1).
+    pub remote: Vec<(String, ModelSpec)>,
     /// A storage key: save state after every change and restore it on construction.
     pub persist: Option<String>,
 }
@@ -47,18 +49,20 @@ impl Default for ServerConfig {
                 swap_gb: 32.0,
             },
             catalog: default_catalog(),
+            remote: default_remote(),
             persist: None,
         }
     }
 }
 
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 9] = [
     "clock",
     "startTime",
     "timeScale",
     "ramGb",
     "swapGb",
     "catalog",
+    "remote",
     "persist",
     "storage",
 ];
@@ -158,17 +162,8 @@ pub fn parse_options(value: &Value) -> Result<ServerConfig, ConfigError> {
             )))
         }
     };
-    config.catalog = match obj.get("catalog") {
-        None => default_catalog(),
-        Some(v) if v == "default" => default_catalog(),
-        Some(v) if v == "empty" => Vec::new(),
-        Some(Value::Array(entries)) => parse_catalog(entries)?,
-        Some(_) => {
-            return Err(bad(
-                "catalog must be \"default\", \"empty\" or a list of models.",
-            ))
-        }
-    };
+    config.catalog = models(obj, "catalog", default_catalog)?;
+    config.remote = models(obj, "remote", default_remote)?;
     for tier in Tier::ALL {
         let resident: f64 = config
             .catalog
@@ -189,10 +184,27 @@ pub fn parse_options(value: &Value) -> Result<ServerConfig, ConfigError> {
     Ok(config)
 }
 
-fn parse_catalog(entries: &[Value]) -> Result<Vec<(String, ModelSpec)>, ConfigError> {
+/// `catalog` or `remote`: "default", "empty" or a list of models.
+fn models(
+    obj: &Map<String, Value>,
+    key: &str,
+    default: fn() -> Vec<(String, ModelSpec)>,
+) -> Result<Vec<(String, ModelSpec)>, ConfigError> {
+    match obj.get(key) {
+        None => Ok(default()),
+        Some(v) if v == "default" => Ok(default()),
+        Some(v) if v == "empty" => Ok(Vec::new()),
+        Some(Value::Array(entries)) => parse_models(key, entries),
+        Some(_) => Err(bad(format!(
+            "{key} must be \"default\", \"empty\" or a list of models."
+        ))),
+    }
+}
+
+fn parse_models(key: &str, entries: &[Value]) -> Result<Vec<(String, ModelSpec)>, ConfigError> {
     if entries.len() > MAX_CATALOG_MODELS {
         return Err(bad(format!(
-            "catalog may list at most {MAX_CATALOG_MODELS} models."
+            "{key} may list at most {MAX_CATALOG_MODELS} models."
         )));
     }
     let mut seen = std::collections::HashSet::with_capacity(entries.len());
@@ -200,27 +212,27 @@ fn parse_catalog(entries: &[Value]) -> Result<Vec<(String, ModelSpec)>, ConfigEr
     for (i, entry) in entries.iter().enumerate() {
         let Some(obj) = entry.as_object() else {
             return Err(bad(format!(
-                "catalog[{i}] must be an object, not {}.",
+                "{key}[{i}] must be an object, not {}.",
                 kind_of(entry)
             )));
         };
-        if let Some(key) = obj
+        if let Some(field) = obj
             .keys()
             .find(|k| !matches!(k.as_str(), "name" | "size_gb" | "tier" | "capabilities"))
         {
             return Err(bad(format!(
-                "catalog[{i}] has an unknown field {}.",
-                quote(key)
+                "{key}[{i}] has an unknown field {}.",
+                quote(field)
             )));
         }
         let name = parse_model_name(obj.get("name"))
-            .map_err(|e| bad(format!("catalog[{i}]: {}", e.reason)))?;
+            .map_err(|e| bad(format!("{key}[{i}]: {}", e.reason)))?;
         let mut config = obj.clone();
         config.remove("name");
         let spec = parse_model_config(&Value::Object(config))
-            .map_err(|e| bad(format!("catalog[{i}] ({name}): {}", e.reason)))?;
+            .map_err(|e| bad(format!("{key}[{i}] ({name}): {}", e.reason)))?;
         if !seen.insert(name.clone()) {
-            return Err(bad(format!("catalog lists {} twice.", quote(&name))));
+            return Err(bad(format!("{key} lists {} twice.", quote(&name))));
         }
         catalog.push((name, spec));
     }
@@ -267,6 +279,21 @@ mod tests {
             {"name": "a", "size_gb": 1, "tier": "ram", "capabilities": ["x"]},
             {"name": "a", "size_gb": 1, "tier": "ram", "capabilities": ["x"]}]});
         assert!(err(twice).contains("twice"));
+        assert!(err(json!({"remote": "none"})).contains("remote must be"));
+        assert!(err(json!({"remote": [{"name": "x:1b", "size_gb": 8, "tier": "swap", "capabilities": ["x"]}]})).contains("remote[0]"));
+    }
+
+    #[test]
+    fn remote_catalogs() {
+        let remote = |v: Value| parse_options(&v).ok().map(|c| c.remote.len());
+        assert_eq!(remote(json!({})), Some(11));
+        assert_eq!(remote(json!({"remote": "empty"})), Some(0));
+        assert_eq!(
+            remote(
+                json!({"remote": [{"name": "x:1b", "size_gb": 1, "tier": "ram", "capabilities": ["chat"]}]})
+            ),
+            Some(1)
+        );
     }
 
     #[test]

@@ -16,9 +16,11 @@ use crate::metrics::Metrics;
 use crate::model::{ModelSpec, Tier};
 use crate::persist::{Snapshot, SwapRecord};
 use crate::protocol::{
-    Body, Cancelled, Command, Event, HotLoad, HotLoadStarted, JobList, Library, ModelList,
-    Priority, Request, Response, Selected, Selection, Started, Success, SystemStatus, Unloaded,
+    Body, Cancelled, Command, Deleted, Event, HotLoad, JobKind, JobList, JobStarted, Library,
+    LoadModel, ModelList, ModelState, Pinned, Priority, PullModel, RepositoryList, RepositoryModel,
+    Request, Response, Selected, Selection, Started, Success, SystemStatus, Unloaded,
 };
+use crate::repository::{Entry, Repository};
 use crate::select::choose;
 use crate::swap::{Swap, Swaps, Ticket};
 use crate::text::{format_seconds, num, num2, quote, tidy};
@@ -37,7 +39,12 @@ pub enum Reply {
 
 pub struct Engine {
     capacity: Capacity,
+    /// The ready models, in library order (SPEC §2.3): what `list_models` shows.
     library: Library,
+    /// Every known model, ready or not, in repository order (SPEC §5.1).
+    repository: Repository,
+    /// What `pull_model` fetches by name alone.
+    remote: IndexMap<String, ModelSpec>,
     loader: Loader,
     swaps: Swaps,
     metrics: Metrics,
@@ -53,6 +60,8 @@ impl Engine {
         Engine {
             capacity: config.capacity,
             library: Library::new(config.catalog.iter().cloned().collect()),
+            repository: catalog_repository(&config.catalog),
+            remote: config.remote.iter().cloned().collect(),
             loader: Loader::default(),
             swaps: Swaps::default(),
             metrics: Metrics::default(),
@@ -91,9 +100,18 @@ impl Engine {
                 response: None,
             })
             .collect();
+        let mut repository = Repository::default();
+        for (name, entry) in snapshot.repository {
+            if repository.contains(&name) {
+                return Err(format!("the saved repository lists {} twice", quote(&name)));
+            }
+            repository.insert(name, entry);
+        }
         let engine = Engine {
             capacity: config.capacity,
             library: Library::new(library),
+            repository,
+            remote: config.remote.iter().cloned().collect(),
             loader: Loader::restore(snapshot.jobs, history)?,
             swaps: Swaps::restore(snapshot.current_model, swaps),
             metrics: snapshot.metrics,
@@ -117,6 +135,11 @@ impl Engine {
                 .library
                 .iter()
                 .map(|(n, s)| (n.clone(), s.clone()))
+                .collect(),
+            repository: self
+                .repository
+                .iter()
+                .map(|(n, e)| (n.clone(), e.clone()))
                 .collect(),
             jobs: self.loader.jobs().cloned().collect(),
             current_model: self.swaps.current().map(str::to_owned),
@@ -161,14 +184,18 @@ impl Engine {
                 | Command::Select(_)
                 | Command::CancelLoad(_)
                 | Command::UnloadModel(_)
+                | Command::PullModel(_)
+                | Command::LoadModel(_)
+                | Command::DeleteModel(_)
+                | Command::Pin(..)
         );
         let result = match command {
-            Command::HotLoad(h) => self.hot_load(h, now).map(Body::HotLoadStarted),
+            Command::HotLoad(h) => self.hot_load(h, now).map(Body::JobStarted),
             Command::LoadStatus(job_id) => {
                 self.job(&job_id).map(|j| Body::JobStatus(j.status(now)))
             }
             Command::ListModels => Ok(Body::Models(self.list_models())),
-            Command::Select(selection) => match self.select(selection) {
+            Command::Select(selection) => match self.select(selection, now) {
                 Ok(Chosen::Now(body)) => Ok(Body::Selected(body)),
                 Ok(Chosen::AfterSwap { to, seconds, body }) => {
                     self.revision += 1;
@@ -191,6 +218,11 @@ impl Engine {
                     .report(self.loader.active_count(), self.swaps.pending()),
             )),
             Command::SystemStatus => Ok(Body::System(self.system_status())),
+            Command::PullModel(p) => self.pull(p, now).map(Body::JobStarted),
+            Command::LoadModel(l) => self.load(l, now).map(Body::JobStarted),
+            Command::DeleteModel(name) => self.delete(&name, now).map(Body::Deleted),
+            Command::Pin(name, pinned) => self.pin(&name, pinned).map(Body::Pinned),
+            Command::ListRepository => Ok(Body::Repository(self.list_repository())),
         };
         Reply::Now(match result {
             Ok(body) => {
@@ -265,7 +297,7 @@ impl Engine {
             reserved: self
                 .loader
                 .active()
-                .filter(|j| j.spec.tier == tier)
+                .filter(|j| j.kind != JobKind::Pull && j.spec.tier == tier)
                 .fold(0.0, |sum, j| sum + j.spec.size_gb),
         }
     }
@@ -283,6 +315,22 @@ impl Engine {
                     num(u.resident),
                     num(u.reserved),
                     num(u.total)
+                ));
+            }
+        }
+        for name in self
+            .library
+            .keys()
+            .chain(self.loader.active().map(|j| &j.model_name))
+        {
+            if !self.repository.contains(name) {
+                return Err(format!("{name} is listed or loading but not known"));
+            }
+        }
+        for (name, entry) in self.repository.iter() {
+            if entry.provisional && !self.loader.is_loading(name) {
+                return Err(format!(
+                    "{name} is known only through a job that is not active"
                 ));
             }
         }
@@ -340,7 +388,7 @@ impl Engine {
 
     // --- commands ---
 
-    fn hot_load(&mut self, h: HotLoad, now: f64) -> Result<HotLoadStarted, ApiError> {
+    fn hot_load(&mut self, h: HotLoad, now: f64) -> Result<JobStarted, ApiError> {
         let HotLoad {
             model_name,
             spec,
@@ -353,27 +401,186 @@ impl Engine {
             return Err(ApiError::duplicate_model(&model_name, true));
         }
         self.usage(spec.tier).admit(&spec)?;
+        // A known (available) model takes the new config; a new one is known
+        // from now on, provisionally until its first job succeeds.
+        match self.repository.get_mut(&model_name) {
+            Some(entry) => entry.spec = spec.clone(),
+            None => self
+                .repository
+                .insert(model_name.clone(), Entry::new(spec.clone(), true)),
+        }
+        Ok(self.start_job(JobKind::HotLoad, model_name, spec, simulate, now))
+    }
+
+    /// `pull_model`: to disk, from the remote catalog or with its own config.
+    /// Pulls check and reserve no capacity (disks are unlimited here).
+    fn pull(&mut self, p: PullModel, now: f64) -> Result<JobStarted, ApiError> {
+        let PullModel {
+            model_name,
+            spec,
+            simulate,
+        } = p;
+        if self.repository.contains(&model_name) {
+            let loading = self.loader.is_loading(&model_name);
+            return Err(ApiError::duplicate_model(&model_name, loading));
+        }
+        let Some(spec) = spec.or_else(|| self.remote.get(&model_name).cloned()) else {
+            return Err(ApiError::not_in_remote(&model_name));
+        };
+        self.repository
+            .insert(model_name.clone(), Entry::new(spec.clone(), true));
+        Ok(self.start_job(JobKind::Pull, model_name, spec, simulate, now))
+    }
+
+    /// `load_model`: a known model into its tier (loading phase only).
+    fn load(&mut self, l: LoadModel, now: f64) -> Result<JobStarted, ApiError> {
+        let LoadModel {
+            model_name,
+            simulate,
+        } = l;
+        let state = self.state(&model_name);
+        let spec = match (state, self.repository.get(&model_name)) {
+            (None, _) | (_, None) => {
+                return Err(ApiError::model_not_found(
+                    &model_name,
+                    self.repository.names(),
+                ))
+            }
+            (Some(ModelState::Ready), _) => return Err(ApiError::already_loaded(&model_name)),
+            (Some(ModelState::Pulling), _) => {
+                return Err(ApiError::model_loading(
+                    &model_name,
+                    "load it once its pull has succeeded",
+                ))
+            }
+            (Some(ModelState::Loading), _) => {
+                // Single flight: one load per model, however many ask.
+                let job = self
+                    .loader
+                    .active_job(&model_name)
+                    .ok_or_else(|| ApiError::job_not_found(false))?;
+                let mut started = started(job);
+                started.deduplicated = Some(true);
+                return Ok(started);
+            }
+            (Some(ModelState::Available), Some(entry)) => entry.spec.clone(),
+        };
+        self.usage(spec.tier).admit(&spec)?;
+        Ok(self.start_job(JobKind::Load, model_name, spec, simulate, now))
+    }
+
+    /// Creates and starts a job; everything that could refuse it has been checked.
+    fn start_job(
+        &mut self,
+        kind: JobKind,
+        model_name: String,
+        spec: ModelSpec,
+        simulate: Option<crate::protocol::SimulatedFailure>,
+        now: f64,
+    ) -> JobStarted {
         let seconds = (now / 1000.0).floor() as i64;
-        let id = self
-            .loader
-            .mint_id(format!("load_{model_name}_{seconds}"), seconds);
-        let job = Job::new(id.clone(), model_name.clone(), spec, simulate, now);
-        let estimated_seconds = tidy(job.total_ms() / 1000.0);
-        self.loader.start(job);
-        self.metrics.load_started();
+        let id = self.loader.mint_id(
+            format!("{}_{model_name}_{seconds}", kind.id_prefix()),
+            seconds,
+        );
+        let job = Job::new(kind, id, model_name, spec, simulate, now);
+        let answer = started(&job);
         self.events.push(Event::LoadStarted {
             time: now,
-            job_id: id.clone(),
-            model_name: model_name.clone(),
-            estimated_seconds,
+            job_id: job.id.clone(),
+            model_name: job.model_name.clone(),
+            estimated_seconds: answer.estimated_seconds,
+            kind,
         });
-        Ok(HotLoadStarted {
-            status: Started::HotLoadStarted,
-            job_id: id,
-            model_name,
-            estimated_time: format_seconds(estimated_seconds),
-            estimated_seconds,
+        self.loader.start(job);
+        self.metrics.load_started();
+        answer
+    }
+
+    fn delete(&mut self, name: &str, now: f64) -> Result<Deleted, ApiError> {
+        match self.state(name) {
+            None => return Err(ApiError::model_not_found(name, self.repository.names())),
+            Some(ModelState::Pulling | ModelState::Loading) => {
+                return Err(ApiError::model_loading(name, "cancel its job first"))
+            }
+            Some(ModelState::Ready) => return Err(ApiError::model_resident(name)),
+            Some(ModelState::Available) => {}
+        }
+        self.repository.remove(name);
+        self.events.push(Event::ModelDeleted {
+            time: now,
+            model_name: name.to_string(),
+        });
+        Ok(Deleted {
+            status: Success::Success,
+            model: name.to_string(),
         })
+    }
+
+    fn pin(&mut self, name: &str, pinned: bool) -> Result<Pinned, ApiError> {
+        let names = self.repository.names();
+        let Some(entry) = self.repository.get_mut(name) else {
+            return Err(ApiError::model_not_found(name, names));
+        };
+        entry.pinned = pinned;
+        Ok(Pinned {
+            status: Success::Success,
+            model: name.to_string(),
+            pinned,
+        })
+    }
+
+    fn list_repository(&self) -> RepositoryList {
+        let models: Vec<RepositoryModel> = self
+            .repository
+            .iter()
+            .map(|(name, entry)| RepositoryModel {
+                name: name.clone(),
+                size_gb: entry.spec.size_gb,
+                tier: entry.spec.tier,
+                capabilities: entry.spec.capabilities.clone(),
+                state: self.state(name).unwrap_or(ModelState::Available),
+                pinned: entry.pinned,
+                keep_alive: -1.0,
+                last_used: entry.last_used,
+                expires_at: None,
+                job_id: self.loader.active_job(name).map(|j| j.id.clone()),
+                last_error: entry.last_error.clone(),
+            })
+            .collect();
+        RepositoryList {
+            status: Success::Success,
+            total_models: models.len(),
+            models,
+        }
+    }
+
+    /// A known model's state, derived from the library and the loader.
+    fn state(&self, name: &str) -> Option<ModelState> {
+        if !self.repository.contains(name) {
+            return None;
+        }
+        Some(if self.library.contains_key(name) {
+            ModelState::Ready
+        } else {
+            match self.loader.active_job(name).map(|j| j.kind) {
+                Some(JobKind::Pull) => ModelState::Pulling,
+                Some(JobKind::HotLoad | JobKind::Load) => ModelState::Loading,
+                None => ModelState::Available,
+            }
+        })
+    }
+
+    /// A job ended without success: a model known only through it is
+    /// forgotten; one known before keeps the error.
+    fn job_failed(&mut self, model_name: &str, error: &str) {
+        match self.repository.get_mut(model_name) {
+            Some(entry) if entry.provisional => {
+                self.repository.remove(model_name);
+            }
+            Some(entry) => entry.last_error = Some(error.to_string()),
+            None => {}
+        }
     }
 
     fn job(&self, job_id: &str) -> Result<&Job, ApiError> {
@@ -395,17 +602,20 @@ impl Engine {
         self.library.keys().cloned().collect()
     }
 
-    fn select(&mut self, selection: Selection) -> Result<Chosen, ApiError> {
+    fn select(&mut self, selection: Selection, now: f64) -> Result<Chosen, ApiError> {
         let started = (self.stopwatch)();
         let (name, spec, reason) = match &selection {
             Selection::Named(name) => {
-                if self.loader.is_loading(name) {
+                if self.state(name) == Some(ModelState::Loading) {
                     return Err(ApiError::model_loading(
                         name,
                         "select it once its job has succeeded",
                     ));
                 }
                 let Some((name, spec)) = self.library.get_key_value(name.as_str()) else {
+                    if self.repository.contains(name) {
+                        return Err(ApiError::model_not_loaded(name, self.available()));
+                    }
                     return Err(ApiError::model_not_found(name, self.available()));
                 };
                 (
@@ -451,6 +661,9 @@ impl Engine {
             }
         };
         let selection_time_ms = ((self.stopwatch)() - started).max(0.0);
+        if let Some(entry) = self.repository.get_mut(&name) {
+            entry.last_used = Some(now);
+        }
         self.metrics.selection(selection_time_ms);
         let swap = match self.swaps.target() {
             None => {
@@ -508,6 +721,7 @@ impl Engine {
             .ok_or_else(|| ApiError::job_not_found(false))?;
         let progress = tidy(job.progress(now));
         self.metrics.load_failed(true);
+        self.job_failed(&job.model_name, "cancelled");
         self.events.push(Event::LoadFailed {
             time: now,
             job_id: job.id.clone(),
@@ -515,6 +729,7 @@ impl Engine {
             error: String::from("cancelled"),
             cancelled: true,
             progress,
+            kind: job.kind,
         });
         Ok(Cancelled {
             status: Success::Success,
@@ -572,12 +787,23 @@ impl Engine {
                 let time = job.deadline();
                 let seconds = tidy(job.total_ms() / 1000.0);
                 self.metrics.load_succeeded(seconds);
-                Library::make_mut(&mut self.library).insert(job.model_name.clone(), job.spec);
+                let ready = job.kind != JobKind::Pull;
+                if let Some(entry) = self.repository.get_mut(&job.model_name) {
+                    entry.provisional = false;
+                    entry.last_error = None;
+                    if ready {
+                        entry.last_used = Some(time);
+                    }
+                }
+                if ready {
+                    Library::make_mut(&mut self.library).insert(job.model_name.clone(), job.spec);
+                }
                 self.events.push(Event::LoadSucceeded {
                     time,
                     job_id: job.id,
                     model_name: job.model_name,
                     load_time_s: seconds,
+                    kind: job.kind,
                 });
             }
             Some(Ended::Failed(job)) => {
@@ -585,6 +811,7 @@ impl Engine {
                 let progress = tidy(job.progress(time));
                 let error = job.fail.map(|f| f.error).unwrap_or_default();
                 self.metrics.load_failed(false);
+                self.job_failed(&job.model_name, &error);
                 self.events.push(Event::LoadFailed {
                     time,
                     job_id: job.id,
@@ -592,6 +819,7 @@ impl Engine {
                     error,
                     cancelled: false,
                     progress,
+                    kind: job.kind,
                 });
             }
             None => {}
@@ -635,4 +863,27 @@ enum Chosen {
 
 fn reject(rejection: Rejection) -> Reply {
     Reply::Now(Response::error(rejection.error, rejection.request_id))
+}
+
+/// The repository a catalog starts: every model known and ready.
+fn catalog_repository(catalog: &[(String, ModelSpec)]) -> Repository {
+    let mut repository = Repository::default();
+    for (name, spec) in catalog {
+        repository.insert(name.clone(), Entry::new(spec.clone(), false));
+    }
+    repository
+}
+
+/// A job's admission answer.
+fn started(job: &Job) -> JobStarted {
+    let estimated_seconds = tidy(job.total_ms() / 1000.0);
+    JobStarted {
+        status: Started::of(job.kind),
+        job_id: job.id.clone(),
+        model_name: job.model_name.clone(),
+        estimated_time: format_seconds(estimated_seconds),
+        estimated_seconds,
+        queue_position: 0,
+        deduplicated: None,
+    }
 }

@@ -29,10 +29,12 @@ pub enum ErrorCode {
     ModelLoading,
     ModelInUse,
     NoCapableModel,
+    AlreadyLoaded,
+    ModelResident,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::MalformedJson,
         ErrorCode::InvalidRequest,
         ErrorCode::AmbiguousRequest,
@@ -51,6 +53,8 @@ impl ErrorCode {
         ErrorCode::ModelLoading,
         ErrorCode::ModelInUse,
         ErrorCode::NoCapableModel,
+        ErrorCode::AlreadyLoaded,
+        ErrorCode::ModelResident,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +77,8 @@ impl ErrorCode {
             ErrorCode::ModelLoading => "model_loading",
             ErrorCode::ModelInUse => "model_in_use",
             ErrorCode::NoCapableModel => "no_capable_model",
+            ErrorCode::AlreadyLoaded => "already_loaded",
+            ErrorCode::ModelResident => "model_resident",
         }
     }
 }
@@ -156,6 +162,46 @@ impl ApiError {
         ApiError::new(
             ErrorCode::ModelLoading,
             format!("Model {} is still loading; {instead}.", quote(name)),
+        )
+    }
+
+    /// A model the repository knows that is not ready (`{"model": name}`).
+    pub fn model_not_loaded(name: &str, available: Vec<String>) -> ApiError {
+        ApiError::new(
+            ErrorCode::ModelNotFound,
+            format!(
+                "Model {} is known but not loaded; load it with load_model first.",
+                quote(name)
+            ),
+        )
+        .with_models(available)
+    }
+
+    /// A name neither known nor in the remote catalog (`pull_model`).
+    pub fn not_in_remote(name: &str) -> ApiError {
+        ApiError::new(
+            ErrorCode::ModelNotFound,
+            format!(
+                "Model {} is not in the remote catalog; give a model_config.",
+                quote(name)
+            ),
+        )
+    }
+
+    pub fn already_loaded(name: &str) -> ApiError {
+        ApiError::new(
+            ErrorCode::AlreadyLoaded,
+            format!("Model {} is already loaded.", quote(name)),
+        )
+    }
+
+    pub fn model_resident(name: &str) -> ApiError {
+        ApiError::new(
+            ErrorCode::ModelResident,
+            format!(
+                "Model {} is loaded; unload it first, then delete it.",
+                quote(name)
+            ),
         )
     }
 

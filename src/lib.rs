@@ -63,6 +63,7 @@ pub mod metrics;
 pub mod model;
 pub mod persist;
 pub mod protocol;
+pub mod repository;
 pub mod schema;
 pub mod select;
 pub mod swap;

@@ -4,7 +4,7 @@
 
 use crate::history::History;
 use crate::model::{ModelSpec, PREPARE_SECONDS_PER_GB};
-use crate::protocol::{JobState, JobStatus, Phase, SimulatedFailure};
+use crate::protocol::{JobKind, JobState, JobStatus, Phase, SimulatedFailure};
 use crate::text::{format_seconds, tidy};
 use indexmap::IndexMap;
 use std::cmp::Ordering;
@@ -31,6 +31,7 @@ pub enum Outcome {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
+    pub kind: JobKind,
     pub id: String,
     pub model_name: String,
     pub spec: ModelSpec,
@@ -53,7 +54,10 @@ fn fraction(done: f64, of: f64) -> f64 {
 }
 
 impl Job {
+    /// A job of `kind`: a hot load prepares, then loads into the tier; a pull
+    /// only prepares (the model lands on disk); a load only loads (SPEC §5.2).
     pub fn new(
+        kind: JobKind,
         id: String,
         model_name: String,
         spec: ModelSpec,
@@ -61,9 +65,16 @@ impl Job {
         start: f64,
     ) -> Job {
         // Same operation order as the JS reference, so durations agree to the bit.
-        let prepare_ms = PREPARE_SECONDS_PER_GB * spec.size_gb * 1000.0;
-        let load_ms = spec.tier.seconds_per_gb() * spec.size_gb * 1000.0;
+        let prepare_ms = match kind {
+            JobKind::HotLoad | JobKind::Pull => PREPARE_SECONDS_PER_GB * spec.size_gb * 1000.0,
+            JobKind::Load => 0.0,
+        };
+        let load_ms = match kind {
+            JobKind::HotLoad | JobKind::Load => spec.tier.seconds_per_gb() * spec.size_gb * 1000.0,
+            JobKind::Pull => 0.0,
+        };
         Job {
+            kind,
             id,
             model_name,
             spec,
@@ -84,6 +95,16 @@ impl Job {
         self.outcome == Outcome::Loading
     }
 
+    /// The progress at the end of preparing: a hot load's bands are 0.2 → 0.7
+    /// → 0.9; a job of one phase rises from 0.2 to 0.9 over it.
+    fn prepared_progress(&self) -> f64 {
+        match self.kind {
+            JobKind::HotLoad => PREPARED_PROGRESS,
+            JobKind::Pull => LOADED_PROGRESS,
+            JobKind::Load => START_PROGRESS,
+        }
+    }
+
     /// The progress at which a simulated failure is reported.
     fn fail_progress(&self) -> Option<f64> {
         self.fail
@@ -102,30 +123,31 @@ impl Job {
     /// When progress `p` is reached. The offset from the start is rounded to
     /// 1e-6 ms so that, say, 0.45 of a 1 GB load falls at 700 ms, not 700.0000000000001.
     fn time_for_progress(&self, p: f64) -> f64 {
+        // A band of no width (a pull's loading, a load's preparing) is never entered.
+        let prepared = self.prepared_progress();
         let offset = if p <= START_PROGRESS {
             0.0
-        } else if p <= PREPARED_PROGRESS {
-            (p - START_PROGRESS) / (PREPARED_PROGRESS - START_PROGRESS) * self.prepare_ms
+        } else if p <= prepared {
+            (p - START_PROGRESS) / (prepared - START_PROGRESS) * self.prepare_ms
         } else if p <= LOADED_PROGRESS {
-            self.prepare_ms
-                + (p - PREPARED_PROGRESS) / (LOADED_PROGRESS - PREPARED_PROGRESS) * self.load_ms
+            self.prepare_ms + (p - prepared) / (LOADED_PROGRESS - prepared) * self.load_ms
         } else {
             self.total_ms()
         };
         self.start + tidy(offset)
     }
 
-    /// Progress of a job still loading at time `t`: 0.2 → 0.7 over preparing,
-    /// → 0.9 over loading; never past its simulated failure point.
+    /// Progress of a job still loading at time `t`: from 0.2 over preparing,
+    /// to 0.9 over loading (see `prepared_progress`); never past its simulated
+    /// failure point.
     fn loading_progress(&self, t: f64) -> f64 {
         let elapsed = (t - self.start).max(0.0);
+        let prepared = self.prepared_progress();
         let p = if elapsed < self.prepare_ms {
-            START_PROGRESS
-                + (PREPARED_PROGRESS - START_PROGRESS) * fraction(elapsed, self.prepare_ms)
+            START_PROGRESS + (prepared - START_PROGRESS) * fraction(elapsed, self.prepare_ms)
         } else {
-            PREPARED_PROGRESS
-                + (LOADED_PROGRESS - PREPARED_PROGRESS)
-                    * fraction(elapsed - self.prepare_ms, self.load_ms)
+            prepared
+                + (LOADED_PROGRESS - prepared) * fraction(elapsed - self.prepare_ms, self.load_ms)
         };
         match self.fail_progress() {
             Some(limit) => p.min(limit),
@@ -179,6 +201,7 @@ impl Job {
             estimated_time: self.estimated_time.clone(),
             estimated_seconds: tidy(self.total_ms() / 1000.0),
             cancelled,
+            kind: self.kind,
         }
     }
 }
@@ -251,6 +274,13 @@ impl Loader {
 
     pub fn active_count(&self) -> usize {
         self.active.len()
+    }
+
+    /// The job still loading for `model_name`, if any.
+    pub fn active_job(&self, model_name: &str) -> Option<&Job> {
+        self.active
+            .get(model_name)
+            .and_then(|seq| self.jobs.get(seq))
     }
 
     /// Jobs still loading.
@@ -328,7 +358,14 @@ impl Loader {
             ..Loader::default()
         };
         for job in saved {
-            let mut fresh = Job::new(job.id, job.model_name, job.spec, job.fail, job.start);
+            let mut fresh = Job::new(
+                job.kind,
+                job.id,
+                job.model_name,
+                job.spec,
+                job.fail,
+                job.start,
+            );
             fresh.outcome = job.outcome;
             if loader.ids.contains_key(&fresh.id) {
                 return Err(format!("job {} is saved twice", fresh.id));
@@ -406,7 +443,7 @@ mod tests {
             at_progress,
             error: "boom".into(),
         });
-        Job::new("j".into(), "m".into(), spec, fail, 1000.0)
+        Job::new(JobKind::HotLoad, "j".into(), "m".into(), spec, fail, 1000.0)
     }
 
     #[test]

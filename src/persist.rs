@@ -14,20 +14,25 @@ use crate::history::History;
 use crate::loader::{Job, Outcome};
 use crate::metrics::{Metrics, SELECTION_WINDOW};
 use crate::model::ModelSpec;
-use crate::protocol::SimulatedFailure;
+use crate::protocol::{JobKind, SimulatedFailure};
+use crate::repository::Entry;
 use crate::text::{neutralize, quote};
 use crate::validate;
 use serde_json::{json, Map, Value};
 
 /// Identifies the saved text; bump [`VERSION`] on any incompatible change.
 pub const FORMAT: &str = "model-hotload/state";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
+/// Version 1 (before the repository) still restores: its library is the repository.
+const OLDEST_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
     /// The server clock (ms) when saved.
     pub saved_at: f64,
     pub library: Vec<(String, ModelSpec)>,
+    /// Every known model, in repository order.
+    pub repository: Vec<(String, Entry)>,
     pub jobs: Vec<Job>,
     pub current_model: Option<String>,
     pub swaps: Vec<SwapRecord>,
@@ -190,12 +195,47 @@ fn job_to_value(job: &Job) -> Value {
         .fail
         .as_ref()
         .map(|f| json!({"at_progress": bits(f.at_progress), "error": f.error}));
-    json!({"id": job.id, "model_name": job.model_name, "spec": spec_to_value(&job.spec), "start": bits(job.start),
-           "fail": fail, "outcome": outcome})
+    json!({"kind": job.kind.as_str(), "id": job.id, "model_name": job.model_name, "spec": spec_to_value(&job.spec),
+           "start": bits(job.start), "fail": fail, "outcome": outcome})
 }
 
-fn job_from_value(value: &Value) -> Result<Job, String> {
+fn entry_to_value(name: &str, e: &Entry) -> Value {
+    json!([name, {"spec": spec_to_value(&e.spec), "pinned": e.pinned, "last_used": e.last_used.map(bits),
+                  "last_error": e.last_error, "provisional": e.provisional}])
+}
+
+fn entry_from_value(value: &Value) -> Result<(String, Entry), String> {
+    let Some([name, entry]) = value.as_array().map(Vec::as_slice) else {
+        return Err(String::from("a repository entry is not [name, model]"));
+    };
+    let f = Fields::of(entry, "a repository entry")?;
+    let last_used = match f.value("last_used")? {
+        Value::Null => None,
+        v => Some(unbits(v).ok_or_else(|| String::from("a last_used is not a saved number"))?),
+    };
+    Ok((
+        name_from_value(name)?,
+        Entry {
+            spec: spec_from_value(f.value("spec")?)?,
+            pinned: f.bool("pinned")?,
+            last_used,
+            last_error: f.opt_str("last_error")?.map(|e| neutralize(&e)),
+            provisional: f.bool("provisional")?,
+        },
+    ))
+}
+
+fn job_from_value(value: &Value, version: u64) -> Result<Job, String> {
     let f = Fields::of(value, "a job")?;
+    let kind = match version {
+        1 => JobKind::HotLoad,
+        _ => match f.str("kind")?.as_str() {
+            "hot_load" => JobKind::HotLoad,
+            "pull" => JobKind::Pull,
+            "load" => JobKind::Load,
+            other => return Err(format!("a job has an unknown kind {other:?}")),
+        },
+    };
     let fail = match f.value("fail")? {
         Value::Null => None,
         v => {
@@ -220,7 +260,7 @@ fn job_from_value(value: &Value) -> Result<Job, String> {
     };
     let model_name = name_from_value(f.value("model_name")?)?;
     let id = f.str("id")?;
-    if !id.starts_with(&format!("load_{model_name}_")) {
+    if !id.starts_with(&format!("{}_{model_name}_", kind.id_prefix())) {
         return Err(format!(
             "job {} is not an id of model {model_name}",
             quote(&id)
@@ -236,6 +276,7 @@ fn job_from_value(value: &Value) -> Result<Job, String> {
         ));
     }
     let mut job = Job::new(
+        kind,
         id,
         model_name,
         spec_from_value(f.value("spec")?)?,
@@ -254,6 +295,19 @@ fn strings(list: &[Value], what: &str) -> Result<Vec<String>, String> {
                 .ok_or_else(|| format!("{what} holds something other than text"))
         })
         .collect()
+}
+
+/// The repository of a version-1 state: the library, then each model still
+/// loading (known only through that job, as v1 forgot unloaded models).
+fn version_1_repository(library: &[(String, ModelSpec)], jobs: &[Job]) -> Vec<(String, Entry)> {
+    let listed = library
+        .iter()
+        .map(|(name, spec)| (name.clone(), Entry::new(spec.clone(), false)));
+    let loading = jobs
+        .iter()
+        .filter(|j| j.is_loading() && !library.iter().any(|(n, _)| *n == j.model_name))
+        .map(|j| (j.model_name.clone(), Entry::new(j.spec.clone(), true)));
+    listed.chain(loading).collect()
 }
 
 impl Snapshot {
@@ -276,6 +330,7 @@ impl Snapshot {
         json!({
             "format": FORMAT, "version": VERSION, "saved_at": bits(self.saved_at),
             "library": library,
+            "repository": self.repository.iter().map(|(n, e)| entry_to_value(n, e)).collect::<Vec<_>>(),
             "jobs": self.jobs.iter().map(job_to_value).collect::<Vec<_>>(),
             "current_model": self.current_model, "swaps": swaps,
             "metrics": metrics_to_value(&self.metrics),
@@ -290,19 +345,21 @@ impl Snapshot {
             .map_err(|e| format!("the saved state is unreadable ({e})"))?;
         let format = value.get("format").and_then(Value::as_str);
         let version = value.get("version").and_then(Value::as_u64);
-        if format != Some(FORMAT) || version != Some(u64::from(VERSION)) {
+        let readable = u64::from(OLDEST_VERSION)..=u64::from(VERSION);
+        if format != Some(FORMAT) || !version.is_some_and(|v| readable.contains(&v)) {
             return Err(format!(
                 "the saved state is from an incompatible version (format {}, version {}; this is {FORMAT} version {VERSION})",
                 format.unwrap_or("none"),
                 version.map_or_else(|| String::from("none"), |v| v.to_string())
             ));
         }
-        Snapshot::read(&value).map_err(|why| format!("the saved state is unreadable ({why})"))
+        Snapshot::read(&value, version.unwrap_or(u64::from(VERSION)))
+            .map_err(|why| format!("the saved state is unreadable ({why})"))
     }
 
-    fn read(value: &Value) -> Result<Snapshot, String> {
+    fn read(value: &Value, version: u64) -> Result<Snapshot, String> {
         let f = Fields::of(value, "the state")?;
-        let library = f
+        let library: Vec<(String, ModelSpec)> = f
             .list("library")?
             .iter()
             .map(|entry| match entry.as_array().map(Vec::as_slice) {
@@ -344,14 +401,25 @@ impl Snapshot {
                 _ => Err(String::from("a spent id is not [hash, second]")),
             })
             .collect::<Result<_, _>>()?;
+        let jobs: Vec<Job> = f
+            .list("jobs")?
+            .iter()
+            .map(|job| job_from_value(job, version))
+            .collect::<Result<_, _>>()?;
+        let repository = match version {
+            // Version 1 knew only the library, and the models of its loads.
+            1 => version_1_repository(&library, &jobs),
+            _ => f
+                .list("repository")?
+                .iter()
+                .map(entry_from_value)
+                .collect::<Result<_, _>>()?,
+        };
         Ok(Snapshot {
             saved_at: f.f64("saved_at")?,
             library,
-            jobs: f
-                .list("jobs")?
-                .iter()
-                .map(job_from_value)
-                .collect::<Result<_, _>>()?,
+            repository,
+            jobs,
             current_model: f.opt_str("current_model")?,
             swaps,
             metrics: metrics_from_value(f.value("metrics")?)?,

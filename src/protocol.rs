@@ -47,6 +47,28 @@ pub enum Command {
     ListJobs,
     Metrics,
     SystemStatus,
+    PullModel(PullModel),
+    LoadModel(LoadModel),
+    DeleteModel(String),
+    /// `pin_model` (true) or `unpin_model` (false).
+    Pin(String, bool),
+    ListRepository,
+}
+
+/// `pull_model`: fetch a model to disk, from the remote catalog by name or
+/// with its own config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PullModel {
+    pub model_name: String,
+    pub spec: Option<ModelSpec>,
+    pub simulate: Option<SimulatedFailure>,
+}
+
+/// `load_model`: make a known model resident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadModel {
+    pub model_name: String,
+    pub simulate: Option<SimulatedFailure>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -113,7 +135,7 @@ impl Response {
     /// The status field clients switch on.
     pub fn status(&self) -> &'static str {
         match &self.body {
-            Body::HotLoadStarted(_) => "hot_load_started",
+            Body::JobStarted(b) => b.status.as_str(),
             Body::JobStatus(j) => j.status.as_str(),
             Body::Error(_) => "error",
             _ => "success",
@@ -133,7 +155,7 @@ impl Response {
 #[serde(untagged)]
 #[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub enum Body {
-    HotLoadStarted(HotLoadStarted),
+    JobStarted(JobStarted),
     JobStatus(JobStatus),
     Models(ModelList),
     Selected(Selected),
@@ -142,6 +164,9 @@ pub enum Body {
     Jobs(JobList),
     Metrics(MetricsReport),
     System(SystemStatus),
+    Repository(RepositoryList),
+    Deleted(Deleted),
+    Pinned(Pinned),
     Error(ErrorBody),
 }
 
@@ -154,12 +179,15 @@ pub enum Success {
     Success,
 }
 
+/// The status of a job's admission, by kind of job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Started {
     #[default]
     HotLoadStarted,
+    PullStarted,
+    LoadStarted,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
@@ -177,8 +205,72 @@ impl Success {
 }
 
 impl Started {
+    pub fn of(kind: JobKind) -> Started {
+        match kind {
+            JobKind::HotLoad => Started::HotLoadStarted,
+            JobKind::Pull => Started::PullStarted,
+            JobKind::Load => Started::LoadStarted,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
-        "hot_load_started"
+        match self {
+            Started::HotLoadStarted => "hot_load_started",
+            Started::PullStarted => "pull_started",
+            Started::LoadStarted => "load_started",
+        }
+    }
+}
+
+/// The three kinds of job (SPEC §5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    HotLoad,
+    Pull,
+    Load,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::HotLoad => "hot_load",
+            JobKind::Pull => "pull",
+            JobKind::Load => "load",
+        }
+    }
+
+    /// The prefix of its job ids: `pull_<name>_<secs>`, else `load_<name>_<secs>`.
+    pub fn id_prefix(self) -> &'static str {
+        match self {
+            JobKind::Pull => "pull",
+            JobKind::HotLoad | JobKind::Load => "load",
+        }
+    }
+}
+
+/// Where a model of the repository is (SPEC §5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum ModelState {
+    /// Resident in its tier: in the library.
+    Ready,
+    Pulling,
+    Loading,
+    /// Known, not resident.
+    Available,
+}
+
+impl ModelState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelState::Ready => "ready",
+            ModelState::Pulling => "pulling",
+            ModelState::Loading => "loading",
+            ModelState::Available => "available",
+        }
     }
 }
 
@@ -191,12 +283,18 @@ impl Failure {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
-pub struct HotLoadStarted {
+pub struct JobStarted {
     pub status: Started,
     pub job_id: String,
     pub model_name: String,
     pub estimated_time: String,
     pub estimated_seconds: f64,
+    /// 0: the job started at once; else its place in the queue at admission.
+    pub queue_position: usize,
+    /// `true` when single flight answered with the job already loading the model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub deduplicated: Option<bool>,
 }
 
 /// A job's state as `load_status` reports it.
@@ -258,6 +356,7 @@ pub struct JobStatus {
     pub estimated_time: String,
     pub estimated_seconds: f64,
     pub cancelled: bool,
+    pub kind: JobKind,
 }
 
 /// The library: name → model, in library order. Shared, not copied, with
@@ -399,6 +498,56 @@ pub struct SystemStatus {
     pub active_hot_loads: usize,
 }
 
+/// `list_repository`: every model the server knows, in repository order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
+pub struct RepositoryList {
+    pub status: Success,
+    pub models: Vec<RepositoryModel>,
+    pub total_models: usize,
+}
+
+/// One model of the repository. Times are ms on the server clock, or `null`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", tsify(missing_as_null))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
+pub struct RepositoryModel {
+    pub name: String,
+    pub size_gb: f64,
+    pub tier: Tier,
+    pub capabilities: Vec<String>,
+    pub state: ModelState,
+    pub pinned: bool,
+    /// Seconds an idle model stays ready; -1: never expires.
+    pub keep_alive: f64,
+    pub last_used: Option<f64>,
+    pub expires_at: Option<f64>,
+    /// The active job's id.
+    pub job_id: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// `delete_model`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
+pub struct Deleted {
+    pub status: Success,
+    pub model: String,
+}
+
+/// `pin_model` / `unpin_model`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
+pub struct Pinned {
+    pub status: Success,
+    pub model: String,
+    pub pinned: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
@@ -433,12 +582,14 @@ pub enum Event {
         job_id: String,
         model_name: String,
         estimated_seconds: f64,
+        kind: JobKind,
     },
     LoadSucceeded {
         time: f64,
         job_id: String,
         model_name: String,
         load_time_s: f64,
+        kind: JobKind,
     },
     LoadFailed {
         time: f64,
@@ -447,6 +598,7 @@ pub enum Event {
         error: String,
         cancelled: bool,
         progress: f64,
+        kind: JobKind,
     },
     ModelUnloaded {
         time: f64,
@@ -465,6 +617,8 @@ pub enum Event {
         to: String,
         swap_time: f64,
     },
+    /// A model left the repository (`delete_model`).
+    ModelDeleted { time: f64, model_name: String },
     /// Saved state could not be used; the server started fresh (the old text is kept under `<key>.corrupt`).
     StateRecovered { time: f64, reason: String },
 }
@@ -478,6 +632,7 @@ impl Event {
             | Event::ModelUnloaded { time, .. }
             | Event::SwapStarted { time, .. }
             | Event::SwapFinished { time, .. }
+            | Event::ModelDeleted { time, .. }
             | Event::StateRecovered { time, .. } => *time,
         }
     }
@@ -490,6 +645,7 @@ impl Event {
             Event::ModelUnloaded { .. } => "model_unloaded",
             Event::SwapStarted { .. } => "swap_started",
             Event::SwapFinished { .. } => "swap_finished",
+            Event::ModelDeleted { .. } => "model_deleted",
             Event::StateRecovered { .. } => "state_recovered",
         }
     }

@@ -24,6 +24,12 @@ pub enum Request {
     ListJobs(ListJobsRequest),
     Metrics(MetricsRequest),
     SystemStatus(SystemStatusRequest),
+    PullModel(PullModelRequest),
+    LoadModel(LoadModelRequest),
+    DeleteModel(DeleteModelRequest),
+    PinModel(PinModelRequest),
+    UnpinModel(UnpinModelRequest),
+    ListRepository(ListRepositoryRequest),
     Select(SelectRequest),
 }
 
@@ -79,6 +85,72 @@ request!(
     /// `{"system_status": true}`
     SystemStatusRequest { system_status: bool, ts = "true" }
 );
+
+request!(
+    /// `{"pull_model": name}` or `{"pull_model": {model_name, model_config?, simulate?}}`:
+    /// fetch a model to disk (from the remote catalog, or with its own config).
+    PullModelRequest { pull_model: PullModelValue }
+);
+request!(
+    /// `{"load_model": name}` or `{"load_model": {model_name, simulate?}}`: make a known model resident.
+    LoadModelRequest { load_model: LoadModelValue }
+);
+request!(
+    /// `{"delete_model": name}`: forget a model that is not resident.
+    DeleteModelRequest { delete_model: String }
+);
+request!(
+    /// `{"pin_model": name}`: a pinned model is never evicted and never expires.
+    PinModelRequest { pin_model: String }
+);
+request!(
+    /// `{"unpin_model": name}`
+    UnpinModelRequest { unpin_model: String }
+);
+request!(
+    /// `{"list_repository": true}`: every known model with its state.
+    ListRepositoryRequest { list_repository: bool, ts = "true" }
+);
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(untagged)]
+pub enum PullModelValue {
+    Name(String),
+    Model(PullModel),
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct PullModel {
+    pub model_name: String,
+    /// Wins over the remote catalog's config; needed for a name outside it.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub model_config: Option<ModelConfig>,
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub simulate: Option<Simulate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(untagged)]
+pub enum LoadModelValue {
+    Name(String),
+    Model(LoadModel),
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct LoadModel {
+    pub model_name: String,
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub simulate: Option<Simulate>,
+}
 
 /// Selection by need: any of `capabilities`, `priority`, `auto_select`.
 #[derive(Debug, Deserialize)]
@@ -161,6 +233,11 @@ pub struct ServerOptions {
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub catalog: Option<Catalog>,
+    /// What `pull_model` fetches by name alone (default: eleven models of the
+    /// public Ollama library, with their sizes).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub remote: Option<Catalog>,
     /// A storage key: the server saves its state there after every change and
     /// restores it when constructed with the same key.
     #[serde(default)]

@@ -5,13 +5,14 @@
 use crate::error::{ApiError, ErrorCode};
 use crate::model::{ModelSpec, Tier, MAX_MODEL_GB};
 use crate::protocol::{
-    Command, HotLoad, Priority, Request, RequestId, Selection, SimulatedFailure,
+    Command, HotLoad, LoadModel, Priority, PullModel, Request, RequestId, Selection,
+    SimulatedFailure,
 };
 use crate::text::{is_capability_tag, is_model_name, kind_of, num, quote, quote_value};
 use serde_json::{Map, Value};
 
 /// Commands in the order error messages list them.
-pub const COMMANDS: [&str; 9] = [
+pub const COMMANDS: [&str; 15] = [
     "hot_load",
     "load_status",
     "list_models",
@@ -21,6 +22,12 @@ pub const COMMANDS: [&str; 9] = [
     "list_jobs",
     "metrics",
     "system_status",
+    "pull_model",
+    "load_model",
+    "delete_model",
+    "pin_model",
+    "unpin_model",
+    "list_repository",
 ];
 
 /// Keys that together form one command: selection by need.
@@ -272,7 +279,13 @@ fn parse_command(obj: &Map<String, Value>) -> Result<Command, ApiError> {
         "list_models" => flag(name, value).map(|()| Command::ListModels),
         "list_jobs" => flag(name, value).map(|()| Command::ListJobs),
         "metrics" => flag(name, value).map(|()| Command::Metrics),
-        _ => flag(name, value).map(|()| Command::SystemStatus),
+        "system_status" => flag(name, value).map(|()| Command::SystemStatus),
+        "pull_model" => parse_pull(value).map(Command::PullModel),
+        "load_model" => parse_load(value).map(Command::LoadModel),
+        "delete_model" => text_value(name, value, "a model name").map(Command::DeleteModel),
+        "pin_model" => text_value(name, value, "a model name").map(|m| Command::Pin(m, true)),
+        "unpin_model" => text_value(name, value, "a model name").map(|m| Command::Pin(m, false)),
+        _ => flag(name, value).map(|()| Command::ListRepository),
     }
 }
 
@@ -333,27 +346,12 @@ fn parse_selection_by_need(obj: &Map<String, Value>) -> Result<Selection, ApiErr
 }
 
 fn parse_hot_load(value: &Value) -> Result<HotLoad, ApiError> {
-    let Some(obj) = value.as_object() else {
-        return Err(fault(
-            ErrorCode::InvalidRequest,
-            format!(
-                "hot_load must be an object with model_name and model_config, not {}.",
-                kind_of(value)
-            ),
-        ));
-    };
-    if let Some(key) = obj
-        .keys()
-        .find(|k| !matches!(k.as_str(), "model_name" | "model_config" | "simulate"))
-    {
-        return Err(fault(
-            ErrorCode::UnknownField,
-            format!(
-                "hot_load has an unknown field {}; it takes model_name, model_config and simulate.",
-                quote(key)
-            ),
-        ));
-    }
+    let obj = members(
+        "hot_load",
+        value,
+        &["model_name", "model_config", "simulate"],
+        "an object with model_name and model_config",
+    )?;
     let Some(config) = obj.get("model_config") else {
         return Err(fault(
             ErrorCode::InvalidConfig,
@@ -367,6 +365,77 @@ fn parse_hot_load(value: &Value) -> Result<HotLoad, ApiError> {
         model_name,
         spec,
         simulate,
+    })
+}
+
+/// The members of a command's object, after its own unknown fields are refused.
+fn members<'a>(
+    command: &str,
+    value: &'a Value,
+    fields: &[&str],
+    shape: &str,
+) -> Result<&'a Map<String, Value>, ApiError> {
+    let Some(obj) = value.as_object() else {
+        return Err(fault(
+            ErrorCode::InvalidRequest,
+            format!("{command} must be {shape}, not {}.", kind_of(value)),
+        ));
+    };
+    if let Some(key) = obj.keys().find(|k| !fields.contains(&k.as_str())) {
+        return Err(fault(
+            ErrorCode::UnknownField,
+            format!(
+                "{command} has an unknown field {}; it takes {}.",
+                quote(key),
+                fields.join(", ")
+            ),
+        ));
+    }
+    Ok(obj)
+}
+
+/// `pull_model`: a name, or `{model_name, model_config?, simulate?}`.
+fn parse_pull(value: &Value) -> Result<PullModel, ApiError> {
+    if let Value::String(_) = value {
+        return Ok(PullModel {
+            model_name: parse_model_name(Some(value))?,
+            spec: None,
+            simulate: None,
+        });
+    }
+    let obj = members(
+        "pull_model",
+        value,
+        &["model_name", "model_config", "simulate"],
+        "a model name or an object with model_name",
+    )?;
+    Ok(PullModel {
+        model_name: parse_model_name(obj.get("model_name"))?,
+        spec: obj
+            .get("model_config")
+            .map(parse_model_config)
+            .transpose()?,
+        simulate: obj.get("simulate").map(parse_simulate).transpose()?,
+    })
+}
+
+/// `load_model`: a name, or `{model_name, simulate?}`.
+fn parse_load(value: &Value) -> Result<LoadModel, ApiError> {
+    if let Value::String(_) = value {
+        return Ok(LoadModel {
+            model_name: parse_model_name(Some(value))?,
+            simulate: None,
+        });
+    }
+    let obj = members(
+        "load_model",
+        value,
+        &["model_name", "simulate"],
+        "a model name or an object with model_name",
+    )?;
+    Ok(LoadModel {
+        model_name: parse_model_name(obj.get("model_name"))?,
+        simulate: obj.get("simulate").map(parse_simulate).transpose()?,
     })
 }
 

@@ -547,7 +547,17 @@ fn every_error_code_is_reachable_with_one_clear_sentence() {
         ("model_loading", json!({"model": "busy"})),
         ("model_in_use", json!({"unload_model": "gpt2-small"})),
         ("no_capable_model", json!({"capabilities": ["embeddings"]})),
+        ("already_loaded", json!({"load_model": "gpt2-small"})),
+        ("model_resident", json!({"delete_model": "gpt2-large"})),
     ];
+    let codes: std::collections::HashSet<&str> = cases.iter().map(|(c, _)| *c).collect();
+    for code in model_hotload::error::ErrorCode::ALL {
+        assert!(
+            codes.contains(code.as_str()),
+            "{} has no case",
+            code.as_str()
+        );
+    }
     let mut h2 = Harness::with_options(json!({"clock": "manual", "swapGb": 20}));
     for (want, request) in cases {
         let r = if want == "malformed_json" {

@@ -181,6 +181,69 @@ fn restored_loads_resume_and_overdue_ones_end_at_their_own_deadlines() {
     );
 }
 
+/// A state saved before the repository (version 1: no repository, no job
+/// kinds) restores: its library is the repository, its jobs are hot loads.
+#[test]
+fn a_version_1_saved_state_still_restores() {
+    let mut h = busy_harness();
+    h.send(json!({"pull_model": "qwen2.5:0.5b"})); // v1 had no pulls: cancel it again
+    let pull = h.send(json!({"list_repository": true}))["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "qwen2.5:0.5b")
+        .map(|m| m["job_id"].clone())
+        .unwrap();
+    h.send(json!({"cancel_load": pull}));
+    let mut saved: Value = serde_json::from_str(&h.engine.snapshot(h.now).to_json()).unwrap();
+    saved["version"] = json!(1);
+    saved.as_object_mut().unwrap().remove("repository");
+    for job in saved["jobs"].as_array_mut().unwrap() {
+        job.as_object_mut().unwrap().remove("kind");
+    }
+    // The cancelled pull's id is not an id of a v1 job: v1 had only loads.
+    saved["jobs"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|j| !j["id"].as_str().unwrap().starts_with("pull_"));
+    let config = parse_options(&json!({"clock": "manual"})).unwrap();
+    let snapshot = Snapshot::from_json(&saved.to_string()).unwrap();
+    let engine = Engine::restore(&config, snapshot, Box::new(|| 0.0)).unwrap();
+    let mut restored = Harness::with_options(json!({"clock": "manual", "startTime": 1_000_000}));
+    restored.engine = engine;
+    restored.now = h.now;
+    assert_eq!(observe(&mut restored)[0], observe(&mut h)[0], "the library");
+    let repository = restored.send(json!({"list_repository": true}));
+    let states: Vec<(String, String)> = repository["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap().into(),
+                m["state"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        states.contains(&("done".into(), "ready".into())),
+        "{states:?}"
+    );
+    assert!(
+        states.contains(&("loading".into(), "loading".into())),
+        "{states:?}"
+    );
+    assert!(
+        !states.iter().any(|(n, _)| n == "qwen2.5:0.5b"),
+        "{states:?}"
+    );
+    // The loads go on to their end.
+    restored.advance(60_000.0);
+    assert!(restored.send(json!({"list_models": true}))["models"]
+        .get("loading")
+        .is_some());
+}
+
 #[test]
 fn unusable_saved_state_is_refused_with_a_reason() {
     let h = busy_harness();
@@ -197,7 +260,7 @@ fn unusable_saved_state_is_refused_with_a_reason() {
     assert!(refuse("not json at all")
         .unwrap_err()
         .contains("unreadable"));
-    assert!(refuse(&good.replace("\"version\":1", "\"version\":99"))
+    assert!(refuse(&good.replace("\"version\":2", "\"version\":99"))
         .unwrap_err()
         .contains("incompatible"));
     assert!(refuse(r#"{"format":"something-else","version":1}"#)

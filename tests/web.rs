@@ -363,13 +363,26 @@ fn response_objects_match_their_json_form() {
         (5000.0, r#"{"list_jobs": true}"#.into()),
         (5000.0, r#"{"metrics": true, "request_id": 3}"#.into()),
         (5000.0, r#"{"system_status": true}"#.into()),
-        (5000.0, "not json".into()),
         (
             5000.0,
+            r#"{"pull_model": "llama3.2:1b", "request_id": "p"}"#.into(),
+        ),
+        (5000.0, r#"{"load_model": "alpha"}"#.into()),
+        (5000.0, r#"{"load_model": "alpha"}"#.into()),
+        (5000.0, r#"{"pin_model": "zeta"}"#.into()),
+        (5000.0, r#"{"list_repository": true}"#.into()),
+        (9000.0, r#"{"delete_model": "llama3.2:1b"}"#.into()),
+        (
+            9000.0,
+            r#"{"list_repository": true, "request_id": 4}"#.into(),
+        ),
+        (9000.0, "not json".into()),
+        (
+            9000.0,
             r#"{"hot_load": {"model_name": "x"}, "list_models": true}"#.into(),
         ),
         (
-            5000.0,
+            9000.0,
             format!(r#"{{"unload_model": "{}"}}"#, "long-name-".repeat(12)),
         ),
     ];
@@ -386,7 +399,7 @@ fn response_objects_match_their_json_form() {
     let kinds: std::collections::BTreeSet<&str> = responses
         .iter()
         .map(|r| match &r.body {
-            model_hotload::protocol::Body::HotLoadStarted(_) => "hot_load",
+            model_hotload::protocol::Body::JobStarted(_) => "started",
             model_hotload::protocol::Body::JobStatus(_) => "status",
             model_hotload::protocol::Body::Models(_) => "models",
             model_hotload::protocol::Body::Selected(_) => "selected",
@@ -395,10 +408,13 @@ fn response_objects_match_their_json_form() {
             model_hotload::protocol::Body::Jobs(_) => "jobs",
             model_hotload::protocol::Body::Metrics(_) => "metrics",
             model_hotload::protocol::Body::System(_) => "system",
+            model_hotload::protocol::Body::Repository(_) => "repository",
+            model_hotload::protocol::Body::Deleted(_) => "deleted",
+            model_hotload::protocol::Body::Pinned(_) => "pinned",
             model_hotload::protocol::Body::Error(_) => "error",
         })
         .collect();
-    assert_eq!(kinds.len(), 10, "every response kind is covered: {kinds:?}");
+    assert_eq!(kinds.len(), 13, "every response kind is covered: {kinds:?}");
     for response in &responses {
         let built = JSON::stringify(&response_to_js(response)).unwrap();
         let parsed = JSON::stringify(&to_js(response)).unwrap();
@@ -447,6 +463,7 @@ fn cached_strings_never_stand_in_for_each_other() {
                 estimated_time: format!("{}.{}s", i % 13, i % 10),
                 estimated_seconds: 1.5,
                 cancelled: false,
+                kind: model_hotload::protocol::JobKind::Load,
             }),
             request_id: None,
         };

@@ -25,6 +25,12 @@ const TS_API: &'static str = r#"
 /** The response a request of type `R` gets on success. */
 export type ResponseFor<R> =
   R extends { hot_load: any } ? HotLoadStarted :
+  R extends { pull_model: any } ? JobStarted & { status: "pull_started" } :
+  R extends { load_model: any } ? JobStarted :
+  R extends { delete_model: any } ? Deleted :
+  R extends { pin_model: any } ? Pinned :
+  R extends { unpin_model: any } ? Pinned :
+  R extends { list_repository: any } ? RepositoryList :
   R extends { load_status: any } ? JobStatus :
   R extends { list_models: any } ? ModelList :
   R extends { model: any } ? Selected :
@@ -35,6 +41,9 @@ export type ResponseFor<R> =
   R extends { system_status: any } ? SystemStatus :
   R extends SelectRequest ? Selected :
   Body;
+
+/** The answer to `hot_load` (a `JobStarted` of that kind). */
+export type HotLoadStarted = JobStarted & { status: "hot_load_started" };
 
 /** What `handleRequest` resolves with: the response, or an error; `request_id` echoed. */
 export type Reply<R = Request> = (ResponseFor<R> | ErrorBody) & { request_id?: RequestId };

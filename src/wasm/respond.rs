@@ -10,9 +10,10 @@ use super::strings::{js_str, with_pieces, Piece};
 use crate::error::ErrorCode;
 use crate::model::{ModelSpec, Tier};
 use crate::protocol::{
-    Body, Cancelled, ErrorBody, Failure, HotLoadStarted, JobList, JobState, JobStatus, Library,
-    LoadCounts, LoadTimes, MetricsReport, ModelList, Phase, RequestId, Response, Selected,
-    SelectionStats, Started, Success, SwapStats, SystemStatus, TierUsage, Unloaded,
+    Body, Cancelled, Deleted, ErrorBody, Failure, JobKind, JobList, JobStarted, JobState,
+    JobStatus, Library, LoadCounts, LoadTimes, MetricsReport, ModelList, ModelState, Phase, Pinned,
+    RepositoryList, RepositoryModel, RequestId, Response, Selected, SelectionStats, Started,
+    Success, SwapStats, SystemStatus, TierUsage, Unloaded,
 };
 use indexmap::IndexMap;
 use js_sys::Array;
@@ -41,7 +42,7 @@ literals! {
     {
         crate::protocol::__literal_Response(),
         crate::protocol::__literal_Body(),
-        crate::protocol::__literal_HotLoadStarted(),
+        crate::protocol::__literal_JobStarted(),
         crate::protocol::__literal_JobStatus(),
         crate::protocol::__literal_ModelList(),
         crate::protocol::__literal_Selected(),
@@ -55,6 +56,10 @@ literals! {
         crate::protocol::__literal_SwapStats(),
         crate::protocol::__literal_SystemStatus(),
         crate::protocol::__literal_TierUsage(),
+        crate::protocol::__literal_RepositoryList(),
+        crate::protocol::__literal_RepositoryModel(),
+        crate::protocol::__literal_Deleted(),
+        crate::protocol::__literal_Pinned(),
         crate::protocol::__literal_ErrorBody(),
         crate::model::__literal_ModelSpec(copy_map),
     }
@@ -98,7 +103,19 @@ macro_rules! text_pieces {
         }
     )*};
 }
-text_pieces!(Tier, JobState, Phase, ErrorCode, Success, Started, Failure);
+text_pieces!(Tier, JobState, JobKind, ModelState, Phase, ErrorCode, Success, Started, Failure);
+
+impl ToPiece for f64 {
+    fn piece(&self) -> Piece<'_> {
+        Piece::Value(JsValue::from_f64(*self))
+    }
+}
+
+impl ToPiece for bool {
+    fn piece(&self) -> Piece<'_> {
+        Piece::Value(JsValue::from_bool(*self))
+    }
+}
 
 impl ToPiece for RequestId {
     fn piece(&self) -> Piece<'_> {
@@ -128,7 +145,7 @@ impl ToPiece for Vec<String> {
     }
 }
 
-impl ToPiece for Vec<JobStatus> {
+impl<T: Literal> ToPiece for Vec<T> {
     fn piece(&self) -> Piece<'_> {
         let array = Array::new();
         for item in self {

@@ -1,0 +1,77 @@
+//! The model repository (SPEC §5.1): every model the server knows, in
+//! repository order (the catalog's, then each new model's first admission),
+//! with what the server keeps of each. A model's state is not stored here:
+//! the engine derives it from the library (ready) and the loader (an active
+//! job), so that each fact has one home.
+
+use crate::model::ModelSpec;
+use indexmap::IndexMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub spec: ModelSpec,
+    pub pinned: bool,
+    /// When the model last became ready or was selected (ms), if ever.
+    pub last_used: Option<f64>,
+    pub last_error: Option<String>,
+    /// Known only through its first job, still active: if that job fails or
+    /// is cancelled, the model leaves the repository as if never known.
+    pub provisional: bool,
+}
+
+impl Entry {
+    pub fn new(spec: ModelSpec, provisional: bool) -> Entry {
+        Entry {
+            spec,
+            pinned: false,
+            last_used: None,
+            last_error: None,
+            provisional,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Repository {
+    entries: IndexMap<String, Entry>,
+}
+
+impl Repository {
+    pub fn get(&self, name: &str) -> Option<&Entry> {
+        self.entries.get(name)
+    }
+
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Entry> {
+        self.entries.get_mut(name)
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.entries.contains_key(name)
+    }
+
+    /// Adds a model at the end of repository order (a known name keeps its place).
+    pub fn insert(&mut self, name: String, entry: Entry) {
+        self.entries.insert(name, entry);
+    }
+
+    /// Removes a model, keeping the order of the others.
+    pub fn remove(&mut self, name: &str) -> Option<Entry> {
+        self.entries.shift_remove(name)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Entry)> {
+        self.entries.iter()
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.entries.keys().cloned().collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
