@@ -54,15 +54,18 @@ pub fn with_pieces<const N: usize, R>(
     let mut held: [Option<Held>; N] = std::array::from_fn(|_| None);
     CACHE.with(|cache| {
         let mut cache = cache.try_borrow_mut();
+        let mut pieces = pieces.map(Some);
         match cache.as_deref_mut() {
-            Ok(cache) => place(cache, pieces, &mut held),
+            Ok(cache) => place(cache, &mut pieces, &mut held),
             // Busy (cannot happen: nothing here calls back): make every text apart.
             Err(_) => {
-                for (h, piece) in held.iter_mut().zip(pieces) {
-                    *h = Some(Held::Own(match piece {
-                        Piece::Text(text) => JsValue::from_str(text),
-                        Piece::Value(value) => value,
-                    }));
+                for (h, piece) in held.iter_mut().zip(pieces.iter_mut()) {
+                    *h = piece.take().map(|piece| {
+                        Held::Own(match piece {
+                            Piece::Text(text) => JsValue::from_str(text),
+                            Piece::Value(value) => value,
+                        })
+                    });
                 }
             }
         }
@@ -74,17 +77,20 @@ pub fn with_pieces<const N: usize, R>(
 }
 
 /// Finds or puts each text in the cache; a text whose slot this call already
-/// uses for another text, or a long text, is made apart.
-fn place<const N: usize>(cache: &mut [Slot], pieces: [Piece<'_>; N], held: &mut [Option<Held>; N]) {
-    for (k, piece) in pieces.into_iter().enumerate() {
-        let text = match piece {
-            Piece::Text(text) => text,
-            Piece::Value(value) => {
+/// uses for another text, or a long text, is made apart. On slices, so that
+/// one copy serves every number of pieces.
+#[inline(never)]
+fn place(cache: &mut [Slot], pieces: &mut [Option<Piece<'_>>], held: &mut [Option<Held>]) {
+    for k in 0..pieces.len() {
+        let text = match pieces.get_mut(k).and_then(Option::take) {
+            Some(Piece::Text(text)) => text,
+            Some(Piece::Value(value)) => {
                 if let Some(h) = held.get_mut(k) {
                     *h = Some(Held::Own(value));
                 }
                 continue;
             }
+            None => continue,
         };
         let slot = slot_of(text);
         let taken = held

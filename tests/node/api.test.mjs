@@ -54,7 +54,7 @@ test("§1 custom and empty catalogs, custom capacity", async () => {
 test("§2.1 hot_load: response, job ids, capacity, simulate", async () => {
   const s = manual({ startTime: 1234567890000 });
   const r = await s.handleRequest(hotLoad("my-custom-model", 2.5, "ram", ["text-generation", "chat"]));
-  assert.deepEqual(r, { status: "hot_load_started", job_id: "load_my-custom-model_1234567890", model_name: "my-custom-model", estimated_time: "3.8s", estimated_seconds: 3.75 });
+  assert.deepEqual(r, { status: "hot_load_started", job_id: "load_my-custom-model_1234567890", model_name: "my-custom-model", estimated_time: "3.8s", estimated_seconds: 3.75, queue_position: 0 });
   await s.handleRequest({ cancel_load: r.job_id });
   const again = await s.handleRequest(hotLoad("my-custom-model", 2.5, "ram", ["text-generation", "chat"]));
   assert.equal(again.job_id, "load_my-custom-model_1234567890_2");

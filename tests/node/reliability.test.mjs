@@ -139,7 +139,7 @@ test("persist: state is saved after every change and restored with the same key"
   a.advance(2000);
   const saved = JSON.parse(storage.map.get("hotload"));
   assert.equal(saved.format, "model-hotload/state");
-  assert.equal(saved.version, 1);
+  assert.equal(saved.version, 2);
   const reads = storage.map.size;
   await a.handleRequest({ load_status: job_id }); // a read changes nothing and saves nothing
   assert.equal(storage.map.size, reads);
@@ -187,7 +187,7 @@ test("unusable saved state never crashes: fresh start, old text kept, state_reco
   const text = good.map.get("k");
   seed.free();
   cases[1][1] = text.slice(0, text.length / 2);
-  cases[2][1] = text.replace('"version":1', '"version":2');
+  cases[2][1] = text.replace('"version":2', '"version":3');
   const inconsistent = JSON.parse(text);
   inconsistent.library.push(["m", { size_gb: 1, tier: "ram", capabilities: ["chat"] }]); // listed and loading
   cases[3][1] = JSON.stringify(inconsistent);
@@ -202,7 +202,7 @@ test("unusable saved state never crashes: fresh start, old text kept, state_reco
     assert.match(events[0].reason, reason, label);
     assert.equal(storage.map.get("k.corrupt"), bad, `${label}: the old text is kept`);
     assert.equal((await s.handleRequest({ list_models: true })).total_models, 6, `${label}: a fresh start`);
-    assert.equal(JSON.parse(storage.map.get("k")).version, 1, `${label}: fresh state is saved`);
+    assert.equal(JSON.parse(storage.map.get("k")).version, 2, `${label}: fresh state is saved`);
     s.free();
   }
 });

@@ -4,6 +4,12 @@
 /** The response a request of type `R` gets on success. */
 export type ResponseFor<R> =
 R extends { hot_load: any } ? HotLoadStarted :
+R extends { pull_model: any } ? JobStarted & { status: "pull_started" } :
+R extends { load_model: any } ? JobStarted :
+R extends { delete_model: any } ? Deleted :
+R extends { pin_model: any } ? Pinned :
+R extends { unpin_model: any } ? Pinned :
+R extends { list_repository: any } ? RepositoryList :
 R extends { load_status: any } ? JobStatus :
 R extends { list_models: any } ? ModelList :
 R extends { model: any } ? Selected :
@@ -14,6 +20,9 @@ R extends { metrics: any } ? MetricsReport :
 R extends { system_status: any } ? SystemStatus :
 R extends SelectRequest ? Selected :
 Body;
+
+/** The answer to `hot_load` (a `JobStarted` of that kind). */
+export type HotLoadStarted = JobStarted & { status: "hot_load_started" };
 
 /** What `handleRequest` resolves with: the response, or an error; `request_id` echoed. */
 export type Reply<R = Request> = (ResponseFor<R> | ErrorBody) & { request_id?: RequestId };
@@ -90,7 +99,7 @@ export interface ModelSpec {
 /**
  * Any request `handleRequest` takes as an object.
  */
-export type Request = HotLoadRequest | LoadStatusRequest | ListModelsRequest | ModelRequest | CancelLoadRequest | UnloadModelRequest | ListJobsRequest | MetricsRequest | SystemStatusRequest | SelectRequest;
+export type Request = HotLoadRequest | LoadStatusRequest | ListModelsRequest | ModelRequest | CancelLoadRequest | UnloadModelRequest | ListJobsRequest | MetricsRequest | SystemStatusRequest | PullModelRequest | LoadModelRequest | DeleteModelRequest | PinModelRequest | UnpinModelRequest | ListRepositoryRequest | SelectRequest;
 
 /**
  * Make the job fail when its progress reaches `fail_at_progress` (0..1).
@@ -108,6 +117,29 @@ export interface SelectionStats {
     mean_ms: number;
     p99_ms: number;
     max_ms: number;
+}
+
+/**
+ * One model of the repository. Times are ms on the server clock, or `null`.
+ */
+export interface RepositoryModel {
+    name: string;
+    size_gb: number;
+    tier: Tier;
+    capabilities: string[];
+    state: ModelState;
+    pinned: boolean;
+    /**
+     * Seconds an idle model stays ready; -1: never expires.
+     */
+    keep_alive: number;
+    last_used: number | null;
+    expires_at: number | null;
+    /**
+     * The active job's id.
+     */
+    job_id: string | null;
+    last_error: string | null;
 }
 
 /**
@@ -139,6 +171,11 @@ export interface ServerOptions {
      * The models the server starts with (default: the six-model catalog).
      */
     catalog?: Catalog;
+    /**
+     * What `pull_model` fetches by name alone (default: eleven models of the
+     * public Ollama library, with their sizes).
+     */
+    remote?: Catalog;
     /**
      * A storage key: the server saves its state there after every change and
      * restores it when constructed with the same key.
@@ -178,13 +215,23 @@ export type Success = "success";
 /**
  * The stable error codes of SPEC §3. The wire form is the snake_case name.
  */
-export type ErrorCode = "malformed_json" | "invalid_request" | "ambiguous_request" | "unknown_field" | "invalid_model_name" | "invalid_config" | "invalid_size" | "invalid_tier" | "too_large" | "invalid_capabilities" | "duplicate_model" | "insufficient_capacity" | "job_not_found" | "job_not_active" | "model_not_found" | "model_loading" | "model_in_use" | "no_capable_model";
+export type ErrorCode = "malformed_json" | "invalid_request" | "ambiguous_request" | "unknown_field" | "invalid_model_name" | "invalid_config" | "invalid_size" | "invalid_tier" | "too_large" | "invalid_capabilities" | "duplicate_model" | "insufficient_capacity" | "job_not_found" | "job_not_active" | "model_not_found" | "model_loading" | "model_in_use" | "no_capable_model" | "already_loaded" | "model_resident";
+
+/**
+ * The status of a job's admission, by kind of job.
+ */
+export type Started = "hot_load_started" | "pull_started" | "load_started";
+
+/**
+ * The three kinds of job (SPEC §5.2).
+ */
+export type JobKind = "hot_load" | "pull" | "load";
 
 /**
  * What `subscribe` listeners receive. `time` is the server clock in ms at
  * which the event happened (a job's end is stamped with its deadline).
  */
-export type ServerEvent = { type: "load_started"; time: number; job_id: string; model_name: string; estimated_seconds: number } | { type: "load_succeeded"; time: number; job_id: string; model_name: string; load_time_s: number } | { type: "load_failed"; time: number; job_id: string; model_name: string; error: string; cancelled: boolean; progress: number } | { type: "model_unloaded"; time: number; model_name: string; freed_gb: number } | { type: "swap_started"; time: number; from: string; to: string; swap_time: number } | { type: "swap_finished"; time: number; from: string; to: string; swap_time: number } | { type: "state_recovered"; time: number; reason: string };
+export type ServerEvent = { type: "load_started"; time: number; job_id: string; model_name: string; estimated_seconds: number; kind: JobKind } | { type: "load_succeeded"; time: number; job_id: string; model_name: string; load_time_s: number; kind: JobKind } | { type: "load_failed"; time: number; job_id: string; model_name: string; error: string; cancelled: boolean; progress: number; kind: JobKind } | { type: "model_unloaded"; time: number; model_name: string; freed_gb: number } | { type: "swap_started"; time: number; from: string; to: string; swap_time: number } | { type: "swap_finished"; time: number; from: string; to: string; swap_time: number } | { type: "model_deleted"; time: number; model_name: string } | { type: "state_recovered"; time: number; reason: string };
 
 /**
  * Where a model is resident. `storage` is not a tier: it is rejected for safety.
@@ -192,15 +239,54 @@ export type ServerEvent = { type: "load_started"; time: number; job_id: string; 
 export type Tier = "ram" | "swap";
 
 /**
+ * Where a model of the repository is (SPEC §5.1).
+ */
+export type ModelState = "ready" | "pulling" | "loading" | "available";
+
+/**
  * Where in its life a job is.
  */
 export type Phase = "preparing" | "loading" | "done" | "failed";
+
+/**
+ * `delete_model`.
+ */
+export interface Deleted {
+    status: Success;
+    model: string;
+}
+
+/**
+ * `list_repository`: every model the server knows, in repository order.
+ */
+export interface RepositoryList {
+    status: Success;
+    models: RepositoryModel[];
+    total_models: number;
+}
+
+/**
+ * `pin_model` / `unpin_model`.
+ */
+export interface Pinned {
+    status: Success;
+    model: string;
+    pinned: boolean;
+}
 
 /**
  * `{"cancel_load": job_id}`
  */
 export interface CancelLoadRequest {
     cancel_load: string;
+    request_id?: RequestId;
+}
+
+/**
+ * `{"delete_model": name}`: forget a model that is not resident.
+ */
+export interface DeleteModelRequest {
+    delete_model: string;
     request_id?: RequestId;
 }
 
@@ -229,6 +315,22 @@ export interface ListModelsRequest {
 }
 
 /**
+ * `{"list_repository": true}`: every known model with its state.
+ */
+export interface ListRepositoryRequest {
+    list_repository: true;
+    request_id?: RequestId;
+}
+
+/**
+ * `{"load_model": name}` or `{"load_model": {model_name, simulate?}}`: make a known model resident.
+ */
+export interface LoadModelRequest {
+    load_model: LoadModelValue;
+    request_id?: RequestId;
+}
+
+/**
  * `{"load_status": job_id}`
  */
 export interface LoadStatusRequest {
@@ -253,6 +355,23 @@ export interface ModelRequest {
 }
 
 /**
+ * `{"pin_model": name}`: a pinned model is never evicted and never expires.
+ */
+export interface PinModelRequest {
+    pin_model: string;
+    request_id?: RequestId;
+}
+
+/**
+ * `{"pull_model": name}` or `{"pull_model": {model_name, model_config?, simulate?}}`:
+ * fetch a model to disk (from the remote catalog, or with its own config).
+ */
+export interface PullModelRequest {
+    pull_model: PullModelValue;
+    request_id?: RequestId;
+}
+
+/**
  * `{"system_status": true}`
  */
 export interface SystemStatusRequest {
@@ -265,6 +384,14 @@ export interface SystemStatusRequest {
  */
 export interface UnloadModelRequest {
     unload_model: string;
+    request_id?: RequestId;
+}
+
+/**
+ * `{"unpin_model": name}`
+ */
+export interface UnpinModelRequest {
+    unpin_model: string;
     request_id?: RequestId;
 }
 
@@ -296,17 +423,25 @@ export interface HotLoad {
     simulate?: Simulate;
 }
 
-export interface HotLoadStarted {
+export interface JobList {
+    status: Success;
+    jobs: JobStatus[];
+}
+
+export interface JobStarted {
     status: Started;
     job_id: string;
     model_name: string;
     estimated_time: string;
     estimated_seconds: number;
-}
-
-export interface JobList {
-    status: Success;
-    jobs: JobStatus[];
+    /**
+     * 0: the job started at once; else its place in the queue at admission.
+     */
+    queue_position: number;
+    /**
+     * `true` when single flight answered with the job already loading the model.
+     */
+    deduplicated?: boolean;
 }
 
 export interface JobStatus {
@@ -322,6 +457,7 @@ export interface JobStatus {
     estimated_time: string;
     estimated_seconds: number;
     cancelled: boolean;
+    kind: JobKind;
 }
 
 export interface LoadCounts {
@@ -330,6 +466,11 @@ export interface LoadCounts {
     failed: number;
     cancelled: number;
     active: number;
+}
+
+export interface LoadModel {
+    model_name: string;
+    simulate?: Simulate;
 }
 
 export interface MetricsReport {
@@ -345,6 +486,15 @@ export interface ModelList {
     models: Record<string, ModelSpec>;
     total_models: number;
     active_hot_loads: number;
+}
+
+export interface PullModel {
+    model_name: string;
+    /**
+     * Wins over the remote catalog's config; needed for a name outside it.
+     */
+    model_config?: ModelConfig;
+    simulate?: Simulate;
 }
 
 export interface Selected {
@@ -392,7 +542,7 @@ export interface Unloaded {
     tier: Tier;
 }
 
-export type Body = HotLoadStarted | JobStatus | ModelList | Selected | Cancelled | Unloaded | JobList | MetricsReport | SystemStatus | ErrorBody;
+export type Body = JobStarted | JobStatus | ModelList | Selected | Cancelled | Unloaded | JobList | MetricsReport | SystemStatus | RepositoryList | Deleted | Pinned | ErrorBody;
 
 export type Catalog = CatalogName | CatalogEntry[];
 
@@ -402,6 +552,8 @@ export type ClockName = "real" | "manual";
 
 export type Failure = "error";
 
+export type LoadModelValue = string | LoadModel;
+
 export type Priority = "speed" | "quality" | "balanced";
 
-export type Started = "hot_load_started";
+export type PullModelValue = string | PullModel;
