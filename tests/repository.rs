@@ -394,8 +394,44 @@ fn the_default_remote_catalog_is_the_spec_table() {
                 )
             );
         }
+        for got in &e[6..] {
+            assert_eq!(
+                (
+                    &got["pinned"],
+                    &got["job_id"],
+                    &got["last_error"],
+                    &got["expires_at"],
+                    // never ready, never selected
+                    &got["last_used"]
+                ),
+                (
+                    &json!(false),
+                    &Value::Null,
+                    &Value::Null,
+                    &Value::Null,
+                    &Value::Null
+                ),
+                "{got}"
+            );
+        }
         assert_eq!(library(&mut h).len(), 6);
     }
+}
+
+#[test]
+fn last_used_is_when_the_model_became_ready_or_was_last_selected() {
+    let mut h = server(json!({"remote": small_remote(), "startTime": 1_000_000}));
+    h.send(pull("p"));
+    h.advance(10_000.0);
+    assert_eq!(entry(&mut h, "p").unwrap()["last_used"], Value::Null);
+    h.send(load("p"));
+    h.advance(10_000.0); // ready at 1_010_200
+    assert_eq!(entry(&mut h, "p").unwrap()["last_used"], json!(1_010_200.0));
+    h.send_and_wait(json!({"model": "p"})); // no current model: no swap
+    assert_eq!(entry(&mut h, "p").unwrap()["last_used"], json!(1_020_000.0));
+    h.advance(5_000.0);
+    h.send_and_wait(json!({"model": "p"})); // selected again, no swap
+    assert_eq!(entry(&mut h, "p").unwrap()["last_used"], json!(1_025_000.0));
 }
 
 #[test]
@@ -1218,6 +1254,12 @@ fn new_commands_reject_values_of_the_wrong_type() {
             json!({"list_repository": true, "verbose": true}),
         ),
         ("unknown_field", json!({"pull_model": "p", "force": true})),
+        // the envelope comes first: unknown keys, then the number of commands, then the value
+        ("unknown_field", json!({"pull_model": 5, "force": true})),
+        (
+            "ambiguous_request",
+            json!({"pull_model": 5, "delete_model": 5}),
+        ),
         (
             "ambiguous_request",
             json!({"pull_model": "p", "load_model": "p"}),
