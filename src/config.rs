@@ -5,6 +5,7 @@ use crate::capacity::Capacity;
 use crate::catalog::{default_catalog, default_remote};
 use crate::error::ConfigError;
 use crate::model::{ModelSpec, Tier};
+use crate::residency::{Evict, Residency};
 use crate::text::{kind_of, num, quote};
 use crate::validate::{parse_model_config, parse_model_name};
 use serde_json::{Map, Value};
@@ -34,6 +35,7 @@ pub struct ServerConfig {
     pub catalog: Vec<(String, ModelSpec)>,
     /// What `pull_model` fetches by name alone (SPEC §5.1).
     pub remote: Vec<(String, ModelSpec)>,
+    pub residency: Residency,
     /// A storage key: save state after every change and restore it on construction.
     pub persist: Option<String>,
 }
@@ -50,12 +52,13 @@ impl Default for ServerConfig {
             },
             catalog: default_catalog(),
             remote: default_remote(),
+            residency: Residency::default(),
             persist: None,
         }
     }
 }
 
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 10] = [
     "clock",
     "startTime",
     "timeScale",
@@ -63,6 +66,7 @@ const KEYS: [&str; 9] = [
     "swapGb",
     "catalog",
     "remote",
+    "residency",
     "persist",
     "storage",
 ];
@@ -164,6 +168,9 @@ pub fn parse_options(value: &Value) -> Result<ServerConfig, ConfigError> {
     };
     config.catalog = models(obj, "catalog", default_catalog)?;
     config.remote = models(obj, "remote", default_remote)?;
+    if let Some(value) = obj.get("residency") {
+        config.residency = parse_residency(value)?;
+    }
     for tier in Tier::ALL {
         let resident: f64 = config
             .catalog
@@ -182,6 +189,57 @@ pub fn parse_options(value: &Value) -> Result<ServerConfig, ConfigError> {
         }
     }
     Ok(config)
+}
+
+/// `residency`: `{maxLoaded?, evict?, keepAlive?, parallelLoads?, maxQueue?}`.
+fn parse_residency(value: &Value) -> Result<Residency, ConfigError> {
+    const FIELDS: [&str; 5] = [
+        "maxLoaded",
+        "evict",
+        "keepAlive",
+        "parallelLoads",
+        "maxQueue",
+    ];
+    let Some(obj) = value.as_object() else {
+        return Err(bad(format!(
+            "residency must be an object, not {}.",
+            kind_of(value)
+        )));
+    };
+    if let Some(key) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(bad(format!(
+            "residency has an unknown field {}; it takes {}.",
+            quote(key),
+            FIELDS.join(", ")
+        )));
+    }
+    let count = |key: &str, least: usize| -> Result<Option<usize>, ConfigError> {
+        match number(obj, key)? {
+            None => Ok(None),
+            Some(n) if n.fract() == 0.0 && n >= least as f64 && n <= 1e9 => Ok(Some(n as usize)),
+            Some(_) => Err(bad(format!(
+                "residency.{key} must be a whole number from {least} to 1000000000."
+            ))),
+        }
+    };
+    let mut residency = Residency {
+        max_loaded: count("maxLoaded", 1)?,
+        parallel_loads: count("parallelLoads", 1)?,
+        ..Residency::default()
+    };
+    if let Some(max_queue) = count("maxQueue", 0)? {
+        residency.max_queue = max_queue;
+    }
+    residency.evict = match obj.get("evict") {
+        None => Evict::None,
+        Some(v) if v == "none" => Evict::None,
+        Some(v) if v == "lru" => Evict::Lru,
+        Some(_) => return Err(bad("residency.evict must be \"none\" or \"lru\".")),
+    };
+    if let Some(seconds) = number(obj, "keepAlive")? {
+        residency.keep_alive = if seconds < 0.0 { -1.0 } else { seconds };
+    }
+    Ok(residency)
 }
 
 /// `catalog` or `remote`: "default", "empty" or a list of models.
@@ -281,6 +339,29 @@ mod tests {
         assert!(err(twice).contains("twice"));
         assert!(err(json!({"remote": "none"})).contains("remote must be"));
         assert!(err(json!({"remote": [{"name": "x:1b", "size_gb": 8, "tier": "swap", "capabilities": ["x"]}]})).contains("remote[0]"));
+    }
+
+    #[test]
+    fn residency_options() {
+        let r = parse_options(&json!({"residency": {"maxLoaded": 2, "evict": "lru", "keepAlive": 0, "parallelLoads": 1, "maxQueue": 0}}))
+            .map(|c| c.residency)
+            .ok();
+        assert_eq!(
+            r,
+            Some(Residency {
+                max_loaded: Some(2),
+                evict: Evict::Lru,
+                keep_alive: 0.0,
+                parallel_loads: Some(1),
+                max_queue: 0
+            })
+        );
+        assert!(err(json!({"residency": {"maxLoaded": 0}})).contains("maxLoaded"));
+        assert!(err(json!({"residency": {"maxLoaded": 1.5}})).contains("maxLoaded"));
+        assert!(err(json!({"residency": {"evict": "fifo"}})).contains("evict"));
+        assert!(err(json!({"residency": {"keepAlive": "5m"}})).contains("keepAlive"));
+        assert!(err(json!({"residency": {"slots": 1}})).contains("unknown field"));
+        assert!(err(json!({"residency": 3})).contains("residency must be"));
     }
 
     #[test]

@@ -16,11 +16,13 @@ use crate::metrics::Metrics;
 use crate::model::{ModelSpec, Tier};
 use crate::persist::{Snapshot, SwapRecord};
 use crate::protocol::{
-    Body, Cancelled, Command, Deleted, Event, HotLoad, JobKind, JobList, JobStarted, Library,
-    LoadModel, ModelList, ModelState, Pinned, Priority, PullModel, RepositoryList, RepositoryModel,
-    Request, Response, Selected, Selection, Started, Success, SystemStatus, Unloaded,
+    Body, Cancelled, Command, Deleted, Event, EvictReason, HotLoad, JobKind, JobList, JobStarted,
+    Library, LoadModel, ModelList, ModelState, Pinned, Priority, PullModel, RepositoryList,
+    RepositoryModel, Request, ResidencyReport, Response, Selected, Selection, Started, Success,
+    SystemStatus, Unloaded,
 };
 use crate::repository::{Entry, Repository};
+use crate::residency::{Evict, Key, Order, Residency};
 use crate::select::choose;
 use crate::swap::{Swap, Swaps, Ticket};
 use crate::text::{format_seconds, num, num2, quote, tidy};
@@ -32,6 +34,9 @@ pub type Stopwatch = Box<dyn Fn() -> f64>;
 
 /// What a request gets: a response now, or one that waits for its hot-swap.
 #[derive(Debug, Clone, PartialEq)]
+// A reply is made once per request and taken apart at once: boxing the
+// response would cost an allocation on every call.
+#[allow(clippy::large_enum_variant)]
 pub enum Reply {
     Now(Response),
     AfterSwap(Ticket),
@@ -45,6 +50,11 @@ pub struct Engine {
     repository: Repository,
     /// What `pull_model` fetches by name alone.
     remote: IndexMap<String, ModelSpec>,
+    residency: Residency,
+    /// Ready models, least recently used first (ties: repository order).
+    lru: Order,
+    /// Idle ready models that expire, soonest first.
+    expiries: Order,
     loader: Loader,
     swaps: Swaps,
     metrics: Metrics,
@@ -57,11 +67,14 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(config: &ServerConfig, stopwatch: Stopwatch) -> Engine {
-        Engine {
+        let mut engine = Engine {
             capacity: config.capacity,
             library: Library::new(config.catalog.iter().cloned().collect()),
-            repository: catalog_repository(&config.catalog),
+            repository: catalog_repository(&config.catalog, config.start_time),
             remote: config.remote.iter().cloned().collect(),
+            residency: config.residency,
+            lru: Order::default(),
+            expiries: Order::default(),
             loader: Loader::default(),
             swaps: Swaps::default(),
             metrics: Metrics::default(),
@@ -69,7 +82,9 @@ impl Engine {
             completions: Vec::new(),
             stopwatch,
             revision: 0,
-        }
+        };
+        engine.touch_all(config.start_time);
+        engine
     }
 
     /// Rebuilds an engine from saved state, with capacity from `config`.
@@ -107,11 +122,14 @@ impl Engine {
             }
             repository.insert(name, entry);
         }
-        let engine = Engine {
+        let mut engine = Engine {
             capacity: config.capacity,
             library: Library::new(library),
             repository,
             remote: config.remote.iter().cloned().collect(),
+            residency: config.residency,
+            lru: Order::default(),
+            expiries: Order::default(),
             loader: Loader::restore(snapshot.jobs, history)?,
             swaps: Swaps::restore(snapshot.current_model, swaps),
             metrics: snapshot.metrics,
@@ -123,6 +141,7 @@ impl Engine {
         engine
             .check_consistent()
             .map_err(|broken| format!("the saved state is inconsistent: {broken}"))?;
+        engine.touch_all(snapshot.saved_at);
         Ok(engine)
     }
 
@@ -196,14 +215,19 @@ impl Engine {
             }
             Command::ListModels => Ok(Body::Models(self.list_models())),
             Command::Select(selection) => match self.select(selection, now) {
-                Ok(Chosen::Now(body)) => Ok(Body::Selected(body)),
+                Ok(Chosen::Now(body)) => {
+                    self.touch(&body.model, now);
+                    Ok(Body::Selected(body))
+                }
                 Ok(Chosen::AfterSwap { to, seconds, body }) => {
                     self.revision += 1;
                     let response = Response {
                         body: Body::Selected(body),
                         request_id: id,
                     };
-                    return Reply::AfterSwap(self.start_swap(to, seconds, now, response));
+                    let ticket = self.start_swap(to.clone(), seconds, now, response);
+                    self.touch(&to, now);
+                    return Reply::AfterSwap(ticket);
                 }
                 Err(e) => Err(e),
             },
@@ -221,7 +245,7 @@ impl Engine {
             Command::PullModel(p) => self.pull(p, now).map(Body::JobStarted),
             Command::LoadModel(l) => self.load(l, now).map(Body::JobStarted),
             Command::DeleteModel(name) => self.delete(&name, now).map(Body::Deleted),
-            Command::Pin(name, pinned) => self.pin(&name, pinned).map(Body::Pinned),
+            Command::Pin(name, pinned) => self.pin(&name, pinned, now).map(Body::Pinned),
             Command::ListRepository => Ok(Body::Repository(self.list_repository())),
         };
         Reply::Now(match result {
@@ -240,23 +264,33 @@ impl Engine {
 
     /// The earliest time at which [`Engine::handle_timeout`] has work.
     pub fn poll_timeout(&self) -> Option<f64> {
-        match (self.loader.next_deadline(), self.swaps.next_deadline()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            self.loader.next_deadline(),
+            self.swaps.next_deadline(),
+            self.expiries.first().map(|(key, _)| key.at),
+        ]
+        .into_iter()
+        .flatten()
+        .reduce(f64::min)
     }
 
-    /// Ends every job and swap due at or before `now`, in deadline order
-    /// (a load before a swap due at the same instant).
+    /// Ends every job, swap and keep-alive due at or before `now`, in
+    /// deadline order (at one instant: loads, then swaps, then expiries).
     pub fn handle_timeout(&mut self, now: f64) {
         loop {
             let load = self.loader.next_deadline().filter(|&t| t <= now);
             let swap = self.swaps.next_deadline().filter(|&t| t <= now);
-            match (load, swap) {
-                (Some(l), Some(s)) if s < l => self.finish_swap(now),
-                (Some(_), _) => self.end_job(now),
-                (None, Some(_)) => self.finish_swap(now),
-                (None, None) => break,
+            let expiry = self
+                .expiries
+                .first()
+                .map(|(k, _)| k.at)
+                .filter(|&t| t <= now);
+            let first = [load, swap, expiry].into_iter().flatten().reduce(f64::min);
+            match first {
+                None => break,
+                Some(t) if load == Some(t) => self.end_job(now),
+                Some(t) if swap == Some(t) => self.finish_swap(now),
+                Some(_) => self.expire_next(),
             }
         }
     }
@@ -389,18 +423,13 @@ impl Engine {
     // --- commands ---
 
     fn hot_load(&mut self, h: HotLoad, now: f64) -> Result<JobStarted, ApiError> {
+        let admission = self.check_hot_load(&h)?;
         let HotLoad {
             model_name,
             spec,
             simulate,
+            keep_alive,
         } = h;
-        if self.library.contains_key(&model_name) {
-            return Err(ApiError::duplicate_model(&model_name, false));
-        }
-        if self.loader.is_loading(&model_name) {
-            return Err(ApiError::duplicate_model(&model_name, true));
-        }
-        self.usage(spec.tier).admit(&spec)?;
         // A known (available) model takes the new config; a new one is known
         // from now on, provisionally until its first job succeeds.
         match self.repository.get_mut(&model_name) {
@@ -409,73 +438,284 @@ impl Engine {
                 .repository
                 .insert(model_name.clone(), Entry::new(spec.clone(), true)),
         }
-        Ok(self.start_job(JobKind::HotLoad, model_name, spec, simulate, now))
+        if let Some(entry) = self.repository.get_mut(&model_name) {
+            entry.keep_alive = keep_alive;
+        }
+        Ok(self.start_job(JobKind::HotLoad, model_name, spec, simulate, admission, now))
+    }
+
+    /// Everything that could refuse a hot_load, decided before anything changes.
+    fn check_hot_load(&self, h: &HotLoad) -> Result<Admission, ApiError> {
+        if self.library.contains_key(&h.model_name) {
+            return Err(ApiError::duplicate_model(&h.model_name, false));
+        }
+        if self.loader.is_loading(&h.model_name) {
+            return Err(ApiError::duplicate_model(&h.model_name, true));
+        }
+        self.admit(JobKind::HotLoad, &h.spec)
     }
 
     /// `pull_model`: to disk, from the remote catalog or with its own config.
     /// Pulls check and reserve no capacity (disks are unlimited here).
     fn pull(&mut self, p: PullModel, now: f64) -> Result<JobStarted, ApiError> {
-        let PullModel {
-            model_name,
-            spec,
-            simulate,
-        } = p;
-        if self.repository.contains(&model_name) {
-            let loading = self.loader.is_loading(&model_name);
-            return Err(ApiError::duplicate_model(&model_name, loading));
-        }
-        let Some(spec) = spec.or_else(|| self.remote.get(&model_name).cloned()) else {
-            return Err(ApiError::not_in_remote(&model_name));
-        };
+        let (spec, admission) = self.check_pull(&p)?;
         self.repository
-            .insert(model_name.clone(), Entry::new(spec.clone(), true));
-        Ok(self.start_job(JobKind::Pull, model_name, spec, simulate, now))
+            .insert(p.model_name.clone(), Entry::new(spec.clone(), true));
+        Ok(self.start_job(
+            JobKind::Pull,
+            p.model_name,
+            spec,
+            p.simulate,
+            admission,
+            now,
+        ))
+    }
+
+    fn check_pull(&self, p: &PullModel) -> Result<(ModelSpec, Admission), ApiError> {
+        if self.repository.contains(&p.model_name) {
+            let loading = self.loader.is_loading(&p.model_name);
+            return Err(ApiError::duplicate_model(&p.model_name, loading));
+        }
+        let Some(spec) = p
+            .spec
+            .clone()
+            .or_else(|| self.remote.get(&p.model_name).cloned())
+        else {
+            return Err(ApiError::not_in_remote(&p.model_name));
+        };
+        let admission = self.admit(JobKind::Pull, &spec)?;
+        Ok((spec, admission))
     }
 
     /// `load_model`: a known model into its tier (loading phase only).
     fn load(&mut self, l: LoadModel, now: f64) -> Result<JobStarted, ApiError> {
-        let LoadModel {
-            model_name,
-            simulate,
-        } = l;
-        let state = self.state(&model_name);
-        let spec = match (state, self.repository.get(&model_name)) {
-            (None, _) | (_, None) => {
-                return Err(ApiError::model_not_found(
-                    &model_name,
-                    self.repository.names(),
-                ))
-            }
-            (Some(ModelState::Ready), _) => return Err(ApiError::already_loaded(&model_name)),
-            (Some(ModelState::Pulling), _) => {
-                return Err(ApiError::model_loading(
-                    &model_name,
-                    "load it once its pull has succeeded",
-                ))
-            }
+        let (spec, admission) = match self.check_load(&l)? {
+            LoadCheck::Deduplicated(answer) => return Ok(answer),
+            LoadCheck::Admitted(spec, admission) => (spec, admission),
+        };
+        if let Some(entry) = self.repository.get_mut(&l.model_name) {
+            entry.keep_alive = l.keep_alive;
+        }
+        Ok(self.start_job(
+            JobKind::Load,
+            l.model_name,
+            spec,
+            l.simulate,
+            admission,
+            now,
+        ))
+    }
+
+    fn check_load(&self, l: &LoadModel) -> Result<LoadCheck, ApiError> {
+        let name = &l.model_name;
+        match (self.state(name), self.repository.get(name)) {
+            (None, _) | (_, None) => Err(ApiError::model_not_found(name, self.repository.names())),
+            (Some(ModelState::Ready), _) => Err(ApiError::already_loaded(name)),
+            (Some(ModelState::Pulling), _) => Err(ApiError::model_loading(
+                name,
+                "load it once its pull has succeeded",
+            )),
             (Some(ModelState::Loading), _) => {
                 // Single flight: one load per model, however many ask.
                 let job = self
                     .loader
-                    .active_job(&model_name)
+                    .active_job(name)
                     .ok_or_else(|| ApiError::job_not_found(false))?;
-                let mut started = started(job);
-                started.deduplicated = Some(true);
-                return Ok(started);
+                let mut answer = started(job, self.queue_place(job));
+                answer.deduplicated = Some(true);
+                Ok(LoadCheck::Deduplicated(answer))
             }
-            (Some(ModelState::Available), Some(entry)) => entry.spec.clone(),
-        };
-        self.usage(spec.tier).admit(&spec)?;
-        Ok(self.start_job(JobKind::Load, model_name, spec, simulate, now))
+            (Some(ModelState::Available), Some(entry)) => {
+                let admission = self.admit(JobKind::Load, &entry.spec)?;
+                Ok(LoadCheck::Admitted(entry.spec.clone(), admission))
+            }
+        }
     }
 
-    /// Creates and starts a job; everything that could refuse it has been checked.
+    /// A queued job's place in the queue (1 = next), or 0.
+    fn queue_place(&self, job: &Job) -> usize {
+        if job.queued {
+            self.loader.queue_position(&job.id)
+        } else {
+            0
+        }
+    }
+
+    /// Admission (SPEC §5.4), decided before anything changes: the queue,
+    /// then the count of loaded models, then capacity, evicting idle models
+    /// least recently used first where `evict` is `"lru"`.
+    fn admit(&self, kind: JobKind, spec: &ModelSpec) -> Result<Admission, ApiError> {
+        let r = self.residency;
+        let queued = r
+            .parallel_loads
+            .is_some_and(|slots| self.loader.running_count() >= slots);
+        if queued && self.loader.queued_count() >= r.max_queue {
+            return Err(ApiError::queue_full(r.max_queue));
+        }
+        let mut admission = Admission {
+            evictions: Vec::new(),
+            queued,
+            position: if queued {
+                self.loader.queued_count() + 1
+            } else {
+                0
+            },
+        };
+        if kind == JobKind::Pull {
+            return Ok(admission);
+        }
+        if let Some(max) = r.max_loaded {
+            let loaded = self.library.len()
+                + self
+                    .loader
+                    .active()
+                    .filter(|j| j.kind != JobKind::Pull)
+                    .count();
+            let over = (loaded + 1).saturating_sub(max);
+            if over > 0 {
+                let idle: Vec<&str> = match r.evict {
+                    Evict::Lru => self.idle_lru(None).take(over).collect(),
+                    Evict::None => Vec::new(),
+                };
+                if idle.len() < over {
+                    return Err(ApiError::too_many_models(max, loaded));
+                }
+                admission.evictions = idle
+                    .into_iter()
+                    .map(|n| (n.to_string(), EvictReason::MaxLoaded))
+                    .collect();
+            }
+        }
+        let freed = |evictions: &[(String, EvictReason)]| -> f64 {
+            evictions
+                .iter()
+                .filter_map(|(n, _)| self.library.get(n))
+                .filter(|m| m.tier == spec.tier)
+                .map(|m| m.size_gb)
+                .sum()
+        };
+        let mut usage = self.usage(spec.tier);
+        let resident = usage.resident;
+        usage.resident = resident - freed(&admission.evictions);
+        if usage.admit(spec).is_ok() {
+            return Ok(admission);
+        }
+        if r.evict == Evict::None {
+            return usage.admit(spec).map(|()| admission);
+        }
+        let more: Vec<&str> = self
+            .idle_lru(Some(spec.tier))
+            .filter(|n| !admission.evictions.iter().any(|(e, _)| e == n))
+            .collect();
+        for name in more {
+            admission
+                .evictions
+                .push((name.to_string(), EvictReason::Capacity));
+            usage.resident = resident - freed(&admission.evictions);
+            if usage.admit(spec).is_ok() {
+                return Ok(admission);
+            }
+        }
+        // Even with every idle model of the tier gone: the need and that limit.
+        usage.admit(spec).map(|()| admission)
+    }
+
+    /// Idle models (of `tier`, if given), least recently used first.
+    fn idle_lru(&self, tier: Option<Tier>) -> impl Iterator<Item = &str> {
+        self.lru
+            .iter()
+            .map(|(_, name)| name)
+            .filter(move |name| self.is_idle(name))
+            .filter(move |name| {
+                tier.is_none_or(|t| self.library.get(*name).is_some_and(|m| m.tier == t))
+            })
+    }
+
+    /// Ready, not pinned, not current, not the source or target of a swap.
+    fn is_idle(&self, name: &str) -> bool {
+        self.library.contains_key(name)
+            && !self.repository.get(name).is_some_and(|e| e.pinned)
+            && !self.swaps.involves(name)
+    }
+
+    /// The keep-alive in force for a model (seconds; negative: never).
+    fn keep_alive_of(&self, entry: &Entry) -> f64 {
+        entry.keep_alive.unwrap_or(self.residency.keep_alive)
+    }
+
+    /// When an idle model expires: `last_used + keep_alive`, or now if it
+    /// becomes idle only after that.
+    fn expiry_of(&self, name: &str, now: f64) -> Option<f64> {
+        let entry = self.repository.get(name)?;
+        let seconds = self.keep_alive_of(entry);
+        if seconds < 0.0 {
+            return None;
+        }
+        let due = entry.last_used.unwrap_or(now) + seconds * 1000.0;
+        Some(due.max(now))
+    }
+
+    /// Re-files `name` in the LRU order and the expiry order after anything
+    /// about it changed at `now`.
+    fn touch(&mut self, name: &str, now: f64) {
+        let Some(entry) = self.repository.get(name) else {
+            self.lru.set(name, None);
+            self.expiries.set(name, None);
+            return;
+        };
+        let ready = self.library.contains_key(name);
+        let seq = entry.seq;
+        let lru = ready.then(|| Key {
+            at: entry.last_used.unwrap_or(f64::NEG_INFINITY),
+            seq,
+        });
+        // An expiry already filed keeps its instant while nothing else changed.
+        let expiry = if self.is_idle(name) {
+            let at = match self.expiries.get(name) {
+                Some(key) if key.at <= now => Some(key.at),
+                _ => self.expiry_of(name, now),
+            };
+            at.map(|at| Key { at, seq })
+        } else {
+            None
+        };
+        self.lru.set(name, lru);
+        self.expiries.set(name, expiry);
+    }
+
+    fn touch_all(&mut self, now: f64) {
+        for name in self.repository.names() {
+            self.touch(&name, now);
+        }
+    }
+
+    /// Unloads the model whose keep-alive ran out first.
+    fn expire_next(&mut self) {
+        let Some((key, name)) = self.expiries.first().map(|(k, n)| (k, n.to_string())) else {
+            return;
+        };
+        self.revision += 1;
+        if let Some(spec) = Library::make_mut(&mut self.library).shift_remove(&name) {
+            self.metrics.expired();
+            self.events.push(Event::ModelExpired {
+                time: key.at,
+                model_name: name.clone(),
+                tier: spec.tier,
+                freed_gb: spec.size_gb,
+            });
+        }
+        self.touch(&name, key.at);
+    }
+
+    /// Creates and starts a job after its admission: evicts what it chose,
+    /// then runs or queues the job.
     fn start_job(
         &mut self,
         kind: JobKind,
         model_name: String,
         spec: ModelSpec,
         simulate: Option<crate::protocol::SimulatedFailure>,
+        admission: Admission,
         now: f64,
     ) -> JobStarted {
         let seconds = (now / 1000.0).floor() as i64;
@@ -483,8 +723,22 @@ impl Engine {
             format!("{}_{model_name}_{seconds}", kind.id_prefix()),
             seconds,
         );
+        for (evicted, reason) in admission.evictions {
+            if let Some(m) = Library::make_mut(&mut self.library).shift_remove(&evicted) {
+                self.metrics.evicted();
+                self.events.push(Event::ModelEvicted {
+                    time: now,
+                    model_name: evicted.clone(),
+                    tier: m.tier,
+                    freed_gb: m.size_gb,
+                    reason,
+                    job_id: id.clone(),
+                });
+            }
+            self.touch(&evicted, now);
+        }
         let job = Job::new(kind, id, model_name, spec, simulate, now);
-        let answer = started(&job);
+        let answer = started(&job, admission.position);
         self.events.push(Event::LoadStarted {
             time: now,
             job_id: job.id.clone(),
@@ -492,9 +746,37 @@ impl Engine {
             estimated_seconds: answer.estimated_seconds,
             kind,
         });
-        self.loader.start(job);
+        if admission.queued {
+            self.events.push(Event::LoadQueued {
+                time: now,
+                job_id: job.id.clone(),
+                model_name: job.model_name.clone(),
+                position: admission.position,
+            });
+        }
+        self.loader.start(job, admission.queued);
         self.metrics.load_started();
         answer
+    }
+
+    /// Starts queued jobs while a slot is free, at `at` (when a running job ended).
+    fn dequeue(&mut self, at: f64) {
+        let Some(slots) = self.residency.parallel_loads else {
+            return;
+        };
+        while self.loader.running_count() < slots {
+            let Some(job) = self.loader.dequeue(at) else {
+                break;
+            };
+            let waited = (at - job.admitted) / 1000.0;
+            let (job_id, model_name) = (job.id.clone(), job.model_name.clone());
+            self.metrics.dequeued(waited);
+            self.events.push(Event::LoadDequeued {
+                time: at,
+                job_id,
+                model_name,
+            });
+        }
     }
 
     fn delete(&mut self, name: &str, now: f64) -> Result<Deleted, ApiError> {
@@ -507,6 +789,7 @@ impl Engine {
             Some(ModelState::Available) => {}
         }
         self.repository.remove(name);
+        self.touch(name, now);
         self.events.push(Event::ModelDeleted {
             time: now,
             model_name: name.to_string(),
@@ -517,12 +800,13 @@ impl Engine {
         })
     }
 
-    fn pin(&mut self, name: &str, pinned: bool) -> Result<Pinned, ApiError> {
+    fn pin(&mut self, name: &str, pinned: bool, now: f64) -> Result<Pinned, ApiError> {
         let names = self.repository.names();
         let Some(entry) = self.repository.get_mut(name) else {
             return Err(ApiError::model_not_found(name, names));
         };
         entry.pinned = pinned;
+        self.touch(name, now);
         Ok(Pinned {
             status: Success::Success,
             model: name.to_string(),
@@ -541,9 +825,9 @@ impl Engine {
                 capabilities: entry.spec.capabilities.clone(),
                 state: self.state(name).unwrap_or(ModelState::Available),
                 pinned: entry.pinned,
-                keep_alive: -1.0,
+                keep_alive: self.keep_alive_of(entry),
                 last_used: entry.last_used,
-                expires_at: None,
+                expires_at: self.expires_at(name, entry),
                 job_id: self.loader.active_job(name).map(|j| j.id.clone()),
                 last_error: entry.last_error.clone(),
             })
@@ -552,6 +836,16 @@ impl Engine {
             status: Success::Success,
             total_models: models.len(),
             models,
+        }
+    }
+
+    /// `last_used + keep_alive` of a ready model that may expire (SPEC §5.4).
+    fn expires_at(&self, name: &str, entry: &Entry) -> Option<f64> {
+        let seconds = self.keep_alive_of(entry);
+        let ready = self.library.contains_key(name);
+        match (ready, entry.last_used) {
+            (true, Some(used)) if seconds >= 0.0 && !entry.pinned => Some(used + seconds * 1000.0),
+            _ => None,
         }
     }
 
@@ -731,6 +1025,9 @@ impl Engine {
             progress,
             kind: job.kind,
         });
+        if !job.queued {
+            self.dequeue(now);
+        }
         Ok(Cancelled {
             status: Success::Success,
             job_id: job.id,
@@ -753,6 +1050,7 @@ impl Engine {
         let Some(spec) = Library::make_mut(&mut self.library).shift_remove(name) else {
             return Err(ApiError::model_not_found(name, self.available()));
         };
+        self.touch(name, now);
         self.events.push(Event::ModelUnloaded {
             time: now,
             model_name: name.to_string(),
@@ -775,6 +1073,14 @@ impl Engine {
             swapping_to: self.swaps.in_progress().map(|s| s.to.clone()),
             total_models: self.library.len(),
             active_hot_loads: self.loader.active_count(),
+            queued_loads: self.loader.queued_count(),
+            residency: ResidencyReport {
+                max_loaded: self.residency.max_loaded,
+                evict: self.residency.evict,
+                keep_alive: self.residency.keep_alive,
+                parallel_loads: self.residency.parallel_loads,
+                max_queue: self.residency.max_queue,
+            },
         }
     }
 
@@ -798,6 +1104,8 @@ impl Engine {
                 if ready {
                     Library::make_mut(&mut self.library).insert(job.model_name.clone(), job.spec);
                 }
+                self.touch(&job.model_name, time);
+                self.dequeue(time);
                 self.events.push(Event::LoadSucceeded {
                     time,
                     job_id: job.id,
@@ -812,6 +1120,7 @@ impl Engine {
                 let error = job.fail.map(|f| f.error).unwrap_or_default();
                 self.metrics.load_failed(false);
                 self.job_failed(&job.model_name, &error);
+                self.dequeue(time);
                 self.events.push(Event::LoadFailed {
                     time,
                     job_id: job.id,
@@ -831,6 +1140,8 @@ impl Engine {
             return;
         };
         self.metrics.swap_finished(swap.seconds);
+        self.touch(&swap.from, swap.end);
+        self.touch(&swap.to, swap.end);
         self.events.push(Event::SwapFinished {
             time: swap.end,
             from: swap.from,
@@ -865,17 +1176,35 @@ fn reject(rejection: Rejection) -> Reply {
     Reply::Now(Response::error(rejection.error, rejection.request_id))
 }
 
-/// The repository a catalog starts: every model known and ready.
-fn catalog_repository(catalog: &[(String, ModelSpec)]) -> Repository {
+/// The repository a catalog starts: every model known, ready since `start`.
+fn catalog_repository(catalog: &[(String, ModelSpec)], start: f64) -> Repository {
     let mut repository = Repository::default();
     for (name, spec) in catalog {
-        repository.insert(name.clone(), Entry::new(spec.clone(), false));
+        let mut entry = Entry::new(spec.clone(), false);
+        entry.last_used = Some(start);
+        repository.insert(name.clone(), entry);
     }
     repository
 }
 
+/// What admission decided for a job (SPEC §5.4, step 4 acts on it).
+#[derive(Debug, Clone, PartialEq)]
+struct Admission {
+    /// Models to evict first, in order, and why.
+    evictions: Vec<(String, EvictReason)>,
+    queued: bool,
+    /// 0: starts at once; else its place in the queue (1 = next).
+    position: usize,
+}
+
+/// What `load_model` meets: the active job (single flight), or an admission.
+enum LoadCheck {
+    Deduplicated(JobStarted),
+    Admitted(ModelSpec, Admission),
+}
+
 /// A job's admission answer.
-fn started(job: &Job) -> JobStarted {
+fn started(job: &Job, queue_position: usize) -> JobStarted {
     let estimated_seconds = tidy(job.total_ms() / 1000.0);
     JobStarted {
         status: Started::of(job.kind),
@@ -883,7 +1212,7 @@ fn started(job: &Job) -> JobStarted {
         model_name: job.model_name.clone(),
         estimated_time: format_seconds(estimated_seconds),
         estimated_seconds,
-        queue_position: 0,
+        queue_position,
         deduplicated: None,
     }
 }

@@ -31,10 +31,12 @@ pub enum ErrorCode {
     NoCapableModel,
     AlreadyLoaded,
     ModelResident,
+    TooManyModels,
+    QueueFull,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::MalformedJson,
         ErrorCode::InvalidRequest,
         ErrorCode::AmbiguousRequest,
@@ -55,6 +57,8 @@ impl ErrorCode {
         ErrorCode::NoCapableModel,
         ErrorCode::AlreadyLoaded,
         ErrorCode::ModelResident,
+        ErrorCode::TooManyModels,
+        ErrorCode::QueueFull,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -79,6 +83,8 @@ impl ErrorCode {
             ErrorCode::NoCapableModel => "no_capable_model",
             ErrorCode::AlreadyLoaded => "already_loaded",
             ErrorCode::ModelResident => "model_resident",
+            ErrorCode::TooManyModels => "too_many_models",
+            ErrorCode::QueueFull => "queue_full",
         }
     }
 }
@@ -202,6 +208,21 @@ impl ApiError {
                 "Model {} is loaded; unload it first, then delete it.",
                 quote(name)
             ),
+        )
+    }
+
+    /// `residency.maxLoaded` reached, with too few idle models to evict.
+    pub fn too_many_models(max: usize, loaded: usize) -> ApiError {
+        ApiError::new(
+            ErrorCode::TooManyModels,
+            format!("{loaded} models are loaded or loading, the most this server keeps (maxLoaded {max}), and too few are idle to evict."),
+        )
+    }
+
+    pub fn queue_full(max: usize) -> ApiError {
+        ApiError::new(
+            ErrorCode::QueueFull,
+            format!("Every load slot is busy and {max} jobs are queued already (maxQueue); try again later."),
         )
     }
 

@@ -64,6 +64,7 @@ pub mod model;
 pub mod persist;
 pub mod protocol;
 pub mod repository;
+pub mod residency;
 pub mod schema;
 pub mod select;
 pub mod swap;

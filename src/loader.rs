@@ -8,8 +8,9 @@ use crate::protocol::{JobKind, JobState, JobStatus, Phase, SimulatedFailure};
 use crate::text::{format_seconds, tidy};
 use indexmap::IndexMap;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
+const QUEUED_PROGRESS: f64 = 0.1;
 const START_PROGRESS: f64 = 0.2;
 const PREPARED_PROGRESS: f64 = 0.7;
 const LOADED_PROGRESS: f64 = 0.9;
@@ -35,8 +36,12 @@ pub struct Job {
     pub id: String,
     pub model_name: String,
     pub spec: ModelSpec,
-    /// Server clock (ms) at which the job started.
+    /// Server clock (ms) at which the job was admitted (`elapsed_time` counts from it).
+    pub admitted: f64,
+    /// When its timed phases began (while queued: its admission).
     pub start: f64,
+    /// Waiting for a load slot: no deadline yet.
+    pub queued: bool,
     pub prepare_ms: f64,
     pub load_ms: f64,
     pub fail: Option<SimulatedFailure>,
@@ -78,7 +83,9 @@ impl Job {
             id,
             model_name,
             spec,
+            admitted: start,
             start,
+            queued: false,
             prepare_ms,
             load_ms,
             fail,
@@ -157,6 +164,7 @@ impl Job {
 
     pub fn progress(&self, now: f64) -> f64 {
         match &self.outcome {
+            Outcome::Loading if self.queued => QUEUED_PROGRESS,
             Outcome::Loading => self.loading_progress(now),
             Outcome::Succeeded { .. } => 1.0,
             Outcome::Failed { progress, .. } => *progress,
@@ -165,6 +173,7 @@ impl Job {
 
     fn phase(&self, now: f64) -> Phase {
         match &self.outcome {
+            Outcome::Loading if self.queued => Phase::Queued,
             Outcome::Loading if now - self.start < self.prepare_ms => Phase::Preparing,
             Outcome::Loading => Phase::Loading,
             Outcome::Succeeded { .. } => Phase::Done,
@@ -193,7 +202,7 @@ impl Job {
             model_name: self.model_name.clone(),
             status: state,
             progress: tidy(self.progress(now)),
-            elapsed_time: tidy(((self.until(now) - self.start) / 1000.0).max(0.0)),
+            elapsed_time: tidy(((self.until(now) - self.admitted) / 1000.0).max(0.0)),
             error,
             phase: self.phase(now),
             tier: self.spec.tier,
@@ -247,6 +256,8 @@ pub struct Loader {
     /// (capacity sums their sizes in that order, so removal is as cheap as the sum).
     active: IndexMap<String, u64>,
     deadlines: BTreeSet<Due>,
+    /// Jobs waiting for a load slot, oldest first (creation numbers).
+    queue: VecDeque<u64>,
     seq: u64,
     history: History,
     /// The second of the latest minted id, and the next suffix to try for
@@ -331,19 +342,61 @@ impl Loader {
         }
     }
 
-    /// Adds a job (its id new), with its deadline if it is loading.
-    pub fn start(&mut self, job: Job) {
+    /// Jobs in their timed phases.
+    pub fn running_count(&self) -> usize {
+        self.active.len() - self.queue.len()
+    }
+
+    pub fn queued_count(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// A queued job's place (1 = next), or 0.
+    pub fn queue_position(&self, id: &str) -> usize {
+        let Some(seq) = self.ids.get(id) else {
+            return 0;
+        };
+        self.queue
+            .iter()
+            .position(|q| q == seq)
+            .map_or(0, |i| i + 1)
+    }
+
+    /// Adds a job (its id new): loading ones run, or queue when `queued`;
+    /// returns its place in the queue (0: running).
+    pub fn start(&mut self, mut job: Job, queued: bool) -> usize {
         let seq = self.seq;
         self.seq += 1;
+        let mut position = 0;
         if job.is_loading() {
-            self.deadlines.insert(Due {
-                at: job.deadline(),
-                seq,
-            });
+            if queued || job.queued {
+                job.queued = true;
+                self.queue.push_back(seq);
+                position = self.queue.len();
+            } else {
+                self.deadlines.insert(Due {
+                    at: job.deadline(),
+                    seq,
+                });
+            }
             self.active.insert(job.model_name.clone(), seq);
         }
         self.ids.insert(job.id.clone(), seq);
         self.jobs.insert(seq, job);
+        position
+    }
+
+    /// Starts the oldest queued job's timed phases at `now`.
+    pub fn dequeue(&mut self, now: f64) -> Option<&Job> {
+        let seq = self.queue.pop_front()?;
+        let job = self.jobs.get_mut(&seq)?;
+        job.queued = false;
+        job.start = now;
+        self.deadlines.insert(Due {
+            at: job.deadline(),
+            seq,
+        });
+        Some(job)
     }
 
     pub fn next_deadline(&self) -> Option<f64> {
@@ -367,13 +420,15 @@ impl Loader {
                 job.start,
             );
             fresh.outcome = job.outcome;
+            fresh.admitted = job.admitted;
+            fresh.queued = job.queued;
             if loader.ids.contains_key(&fresh.id) {
                 return Err(format!("job {} is saved twice", fresh.id));
             }
             if fresh.is_loading() && loader.active.contains_key(&fresh.model_name) {
                 return Err(format!("{} is loading twice", fresh.model_name));
             }
-            loader.start(fresh);
+            loader.start(fresh, false);
         }
         Ok(loader)
     }
@@ -409,12 +464,17 @@ impl Loader {
     pub fn cancel(&mut self, id: &str, now: f64) -> Option<Job> {
         let seq = *self.ids.get(id)?;
         let job = self.jobs.get_mut(&seq).filter(|j| j.is_loading())?;
-        let end = now.clamp(job.start, job.deadline());
-        self.deadlines.remove(&Due {
-            at: job.deadline(),
-            seq,
-        });
-        let progress = job.loading_progress(end);
+        let (end, progress) = if job.queued {
+            self.queue.retain(|&q| q != seq);
+            (now.max(job.admitted), QUEUED_PROGRESS)
+        } else {
+            let end = now.clamp(job.start, job.deadline());
+            self.deadlines.remove(&Due {
+                at: job.deadline(),
+                seq,
+            });
+            (end, job.loading_progress(end))
+        };
         job.outcome = Outcome::Failed {
             end,
             progress,
@@ -484,8 +544,8 @@ mod tests {
         let mut b = job(1.0, Tier::Ram, Some(0.5));
         b.id = "b".into();
         b.model_name = "b".into();
-        l.start(a);
-        l.start(b);
+        l.start(a, false);
+        l.start(b, false);
         assert_eq!(l.active_count(), 2);
         assert!(l.end_next_due(1000.0).is_none());
         let first = l.end_next_due(1e9);
@@ -500,7 +560,7 @@ mod tests {
     #[test]
     fn cancel_clears_the_deadline() {
         let mut l = Loader::default();
-        l.start(job(2.0, Tier::Ram, None));
+        l.start(job(2.0, Tier::Ram, None), false);
         let c = l.cancel("j", 1500.0);
         assert!(c.is_some());
         assert_eq!(l.next_deadline(), None);
@@ -514,7 +574,7 @@ mod tests {
         let id = l.mint_id(format!("load_{name}_{second}"), second);
         let mut j = job(0.5, Tier::Ram, None);
         (j.id, j.model_name, j.start) = (id.clone(), name.into(), now);
-        l.start(j);
+        l.start(j, false);
         assert!(l.cancel(&id, now).is_some());
         id
     }
@@ -561,7 +621,7 @@ mod tests {
         let mut l = Loader::default();
         let mut slow = job(3.0, Tier::Ram, None);
         (slow.id, slow.model_name) = ("load_slow_1".into(), "slow".into());
-        l.start(slow);
+        l.start(slow, false);
         let ids: Vec<String> = (0..crate::history::RETAIN_FINISHED + 10)
             .map(|i| cycle(&mut l, &format!("q{i}"), 1000.0))
             .collect();

@@ -1,6 +1,8 @@
 //! Running figures for `metrics`: bounded memory whatever the session length.
 
-use crate::protocol::{LoadCounts, LoadTimes, MetricsReport, SelectionStats, Success, SwapStats};
+use crate::protocol::{
+    LoadCounts, LoadTimes, MetricsReport, QueueWait, SelectionStats, Success, SwapStats,
+};
 use std::collections::VecDeque;
 
 /// How many of the latest selection times the p99 is taken over.
@@ -24,6 +26,11 @@ pub struct Metrics {
     pub(crate) recent_selection_ms: VecDeque<f64>,
     pub(crate) swaps: u64,
     pub(crate) swap_seconds_sum: f64,
+    pub(crate) evictions: u64,
+    pub(crate) expirations: u64,
+    pub(crate) queue_waits: u64,
+    pub(crate) queue_wait_sum: f64,
+    pub(crate) queue_wait_max: f64,
 }
 
 impl Metrics {
@@ -58,6 +65,21 @@ impl Metrics {
             self.recent_selection_ms.pop_front();
         }
         self.recent_selection_ms.push_back(ms);
+    }
+
+    pub fn evicted(&mut self) {
+        self.evictions += 1;
+    }
+
+    pub fn expired(&mut self) {
+        self.expirations += 1;
+    }
+
+    /// A queued job started after waiting `seconds`.
+    pub fn dequeued(&mut self, seconds: f64) {
+        self.queue_waits += 1;
+        self.queue_wait_sum += seconds;
+        self.queue_wait_max = self.queue_wait_max.max(seconds);
     }
 
     pub fn swap_finished(&mut self, seconds: f64) {
@@ -96,6 +118,13 @@ impl Metrics {
                 total_time_s: self.swap_seconds_sum,
                 mean_time_s: mean(self.swap_seconds_sum, self.swaps),
                 pending: pending_swaps,
+            },
+            evictions: self.evictions,
+            expirations: self.expirations,
+            queue_wait_s: QueueWait {
+                count: self.queue_waits,
+                mean: mean(self.queue_wait_sum, self.queue_waits),
+                max: self.queue_wait_max,
             },
         }
     }

@@ -81,6 +81,12 @@ impl<'a> Fields<'a> {
     fn f64(&self, key: &str) -> Result<f64, String> {
         unbits(self.get(key)?).ok_or_else(|| format!("{}.{key} is not a saved number", self.1))
     }
+    fn u64_or_zero(&self, key: &str) -> Result<u64, String> {
+        match self.0.get(key) {
+            None => Ok(0),
+            Some(_) => self.u64(key),
+        }
+    }
     fn u64(&self, key: &str) -> Result<u64, String> {
         self.get(key)?
             .as_u64()
@@ -123,6 +129,8 @@ fn metrics_to_value(m: &Metrics) -> Value {
         "load_seconds": [bits(m.load_seconds_sum), bits(m.load_seconds_min), bits(m.load_seconds_max)],
         "selections": m.selections, "selection_ms": [bits(m.selection_ms_sum), bits(m.selection_ms_max)],
         "recent_selection_ms": recent, "swaps": m.swaps, "swap_seconds_sum": bits(m.swap_seconds_sum),
+        "evictions": m.evictions, "expirations": m.expirations,
+        "queue_wait": [m.queue_waits, bits(m.queue_wait_sum), bits(m.queue_wait_max)],
     })
 }
 
@@ -137,6 +145,17 @@ fn metrics_from_value(value: &Value) -> Result<Metrics, String> {
     let (load, selection) = (floats("load_seconds")?, floats("selection_ms")?);
     let (&[sum, min, max], &[sel_sum, sel_max]) = (load.as_slice(), selection.as_slice()) else {
         return Err(String::from("the metrics have the wrong shape"));
+    };
+    let (queue_waits, queue_wait_sum, queue_wait_max) = match f.0.get("queue_wait") {
+        None => (0, 0.0, 0.0),
+        Some(v) => match v.as_array().map(Vec::as_slice) {
+            Some([count, sum, max]) => (
+                count.as_u64().ok_or("metrics.queue_wait has a non-count")?,
+                unbits(sum).ok_or("metrics.queue_wait has a non-number")?,
+                unbits(max).ok_or("metrics.queue_wait has a non-number")?,
+            ),
+            _ => return Err(String::from("metrics.queue_wait has the wrong shape")),
+        },
     };
     let mut recent: std::collections::VecDeque<f64> = floats("recent_selection_ms")?.into();
     while recent.len() > SELECTION_WINDOW {
@@ -156,6 +175,12 @@ fn metrics_from_value(value: &Value) -> Result<Metrics, String> {
         recent_selection_ms: recent,
         swaps: f.u64("swaps")?,
         swap_seconds_sum: f.f64("swap_seconds_sum")?,
+        // Counted since version 2; a version-1 state starts them at 0.
+        evictions: f.u64_or_zero("evictions")?,
+        expirations: f.u64_or_zero("expirations")?,
+        queue_waits,
+        queue_wait_sum,
+        queue_wait_max,
     })
 }
 
@@ -196,11 +221,13 @@ fn job_to_value(job: &Job) -> Value {
         .as_ref()
         .map(|f| json!({"at_progress": bits(f.at_progress), "error": f.error}));
     json!({"kind": job.kind.as_str(), "id": job.id, "model_name": job.model_name, "spec": spec_to_value(&job.spec),
-           "start": bits(job.start), "fail": fail, "outcome": outcome})
+           "start": bits(job.start), "admitted": bits(job.admitted), "queued": job.queued,
+           "fail": fail, "outcome": outcome})
 }
 
 fn entry_to_value(name: &str, e: &Entry) -> Value {
-    json!([name, {"spec": spec_to_value(&e.spec), "pinned": e.pinned, "last_used": e.last_used.map(bits),
+    json!([name, {"spec": spec_to_value(&e.spec), "pinned": e.pinned, "keep_alive": e.keep_alive.map(bits),
+                  "last_used": e.last_used.map(bits),
                   "last_error": e.last_error, "provisional": e.provisional}])
 }
 
@@ -209,18 +236,25 @@ fn entry_from_value(value: &Value) -> Result<(String, Entry), String> {
         return Err(String::from("a repository entry is not [name, model]"));
     };
     let f = Fields::of(entry, "a repository entry")?;
-    let last_used = match f.value("last_used")? {
-        Value::Null => None,
-        v => Some(unbits(v).ok_or_else(|| String::from("a last_used is not a saved number"))?),
+    let time = |key: &str| -> Result<Option<f64>, String> {
+        match f.value(key)? {
+            Value::Null => Ok(None),
+            v => unbits(v)
+                .map(Some)
+                .ok_or_else(|| format!("a {key} is not a saved number")),
+        }
     };
+    let (keep_alive, last_used) = (time("keep_alive")?, time("last_used")?);
     Ok((
         name_from_value(name)?,
         Entry {
             spec: spec_from_value(f.value("spec")?)?,
             pinned: f.bool("pinned")?,
+            keep_alive,
             last_used,
             last_error: f.opt_str("last_error")?.map(|e| neutralize(&e)),
             provisional: f.bool("provisional")?,
+            seq: 0, // the repository numbers its entries as it reads them
         },
     ))
 }
@@ -284,6 +318,10 @@ fn job_from_value(value: &Value, version: u64) -> Result<Job, String> {
         f.f64("start")?,
     );
     job.outcome = outcome;
+    if version >= 2 {
+        job.admitted = f.f64("admitted")?;
+        job.queued = f.bool("queued")? && job.is_loading();
+    }
     Ok(job)
 }
 

@@ -3,6 +3,7 @@
 
 use crate::error::{ApiError, ErrorCode};
 use crate::model::{ModelSpec, Tier};
+use crate::residency::Evict;
 use indexmap::IndexMap;
 use serde::Serialize;
 
@@ -69,6 +70,7 @@ pub struct PullModel {
 pub struct LoadModel {
     pub model_name: String,
     pub simulate: Option<SimulatedFailure>,
+    pub keep_alive: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +78,8 @@ pub struct HotLoad {
     pub model_name: String,
     pub spec: ModelSpec,
     pub simulate: Option<SimulatedFailure>,
+    /// Seconds the model stays ready once idle (negative: never).
+    pub keep_alive: Option<f64>,
 }
 
 /// `simulate`: fail the job when its progress reaches `at_progress`.
@@ -250,6 +254,17 @@ impl JobKind {
     }
 }
 
+/// Why a model was evicted (SPEC §5.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum EvictReason {
+    /// To make room in the job's tier.
+    Capacity,
+    /// To stay within `residency.maxLoaded`.
+    MaxLoaded,
+}
+
 /// Where a model of the repository is (SPEC §5.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
@@ -322,6 +337,8 @@ impl JobState {
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
+    /// Waiting for a load slot (`residency.parallelLoads`).
+    Queued,
     Preparing,
     Loading,
     Done,
@@ -331,6 +348,7 @@ pub enum Phase {
 impl Phase {
     pub fn as_str(self) -> &'static str {
         match self {
+            Phase::Queued => "queued",
             Phase::Preparing => "preparing",
             Phase::Loading => "loading",
             Phase::Done => "done",
@@ -428,6 +446,19 @@ pub struct MetricsReport {
     pub load_time_s: LoadTimes,
     pub selections: SelectionStats,
     pub swaps: SwapStats,
+    pub evictions: u64,
+    pub expirations: u64,
+    /// Seconds queued jobs waited for a load slot.
+    pub queue_wait_s: QueueWait,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
+pub struct QueueWait {
+    pub count: u64,
+    pub mean: f64,
+    pub max: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -496,6 +527,27 @@ pub struct SystemStatus {
     pub swapping_to: Option<String>,
     pub total_models: usize,
     pub active_hot_loads: usize,
+    /// Jobs waiting for a load slot.
+    pub queued_loads: usize,
+    /// The residency options in force.
+    pub residency: ResidencyReport,
+}
+
+/// `ServerOptions.residency` as in force; `null`: no limit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", tsify(missing_as_null))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
+pub struct ResidencyReport {
+    #[serde(rename = "maxLoaded")]
+    pub max_loaded: Option<usize>,
+    pub evict: Evict,
+    #[serde(rename = "keepAlive")]
+    pub keep_alive: f64,
+    #[serde(rename = "parallelLoads")]
+    pub parallel_loads: Option<usize>,
+    #[serde(rename = "maxQueue")]
+    pub max_queue: usize,
 }
 
 /// `list_repository`: every model the server knows, in repository order.
@@ -619,6 +671,35 @@ pub enum Event {
     },
     /// A model left the repository (`delete_model`).
     ModelDeleted { time: f64, model_name: String },
+    /// An idle model was unloaded to admit `job_id`.
+    ModelEvicted {
+        time: f64,
+        model_name: String,
+        tier: Tier,
+        freed_gb: f64,
+        reason: EvictReason,
+        job_id: String,
+    },
+    /// An idle model's keep-alive ran out.
+    ModelExpired {
+        time: f64,
+        model_name: String,
+        tier: Tier,
+        freed_gb: f64,
+    },
+    /// Every load slot was busy: the job waits, `position` 1 being next.
+    LoadQueued {
+        time: f64,
+        job_id: String,
+        model_name: String,
+        position: usize,
+    },
+    /// A queued job began its timed phases.
+    LoadDequeued {
+        time: f64,
+        job_id: String,
+        model_name: String,
+    },
     /// Saved state could not be used; the server started fresh (the old text is kept under `<key>.corrupt`).
     StateRecovered { time: f64, reason: String },
 }
@@ -633,6 +714,10 @@ impl Event {
             | Event::SwapStarted { time, .. }
             | Event::SwapFinished { time, .. }
             | Event::ModelDeleted { time, .. }
+            | Event::ModelEvicted { time, .. }
+            | Event::ModelExpired { time, .. }
+            | Event::LoadQueued { time, .. }
+            | Event::LoadDequeued { time, .. }
             | Event::StateRecovered { time, .. } => *time,
         }
     }
@@ -646,6 +731,10 @@ impl Event {
             Event::SwapStarted { .. } => "swap_started",
             Event::SwapFinished { .. } => "swap_finished",
             Event::ModelDeleted { .. } => "model_deleted",
+            Event::ModelEvicted { .. } => "model_evicted",
+            Event::ModelExpired { .. } => "model_expired",
+            Event::LoadQueued { .. } => "load_queued",
+            Event::LoadDequeued { .. } => "load_dequeued",
             Event::StateRecovered { .. } => "state_recovered",
         }
     }

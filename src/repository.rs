@@ -11,12 +11,17 @@ use indexmap::IndexMap;
 pub struct Entry {
     pub spec: ModelSpec,
     pub pinned: bool,
+    /// The keep-alive of its latest `hot_load` / `load_model` (seconds;
+    /// negative: never), else the server's option.
+    pub keep_alive: Option<f64>,
     /// When the model last became ready or was selected (ms), if ever.
     pub last_used: Option<f64>,
     pub last_error: Option<String>,
     /// Known only through its first job, still active: if that job fails or
     /// is cancelled, the model leaves the repository as if never known.
     pub provisional: bool,
+    /// Its place in repository order, for ties (set by the repository).
+    pub seq: u64,
 }
 
 impl Entry {
@@ -24,9 +29,11 @@ impl Entry {
         Entry {
             spec,
             pinned: false,
+            keep_alive: None,
             last_used: None,
             last_error: None,
             provisional,
+            seq: 0,
         }
     }
 }
@@ -34,6 +41,7 @@ impl Entry {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Repository {
     entries: IndexMap<String, Entry>,
+    next_seq: u64,
 }
 
 impl Repository {
@@ -50,7 +58,14 @@ impl Repository {
     }
 
     /// Adds a model at the end of repository order (a known name keeps its place).
-    pub fn insert(&mut self, name: String, entry: Entry) {
+    pub fn insert(&mut self, name: String, mut entry: Entry) {
+        entry.seq = match self.entries.get(&name) {
+            Some(known) => known.seq,
+            None => {
+                self.next_seq += 1;
+                self.next_seq
+            }
+        };
         self.entries.insert(name, entry);
     }
 

@@ -64,6 +64,12 @@ impl Swaps {
         self.current.as_deref() == Some(name) || self.queue.iter().any(|s| s.to == name)
     }
 
+    /// Whether `name` is current, or the source or target of a queued or running swap.
+    pub fn involves(&self, name: &str) -> bool {
+        self.current.as_deref() == Some(name)
+            || self.queue.iter().any(|s| s.from == name || s.to == name)
+    }
+
     /// Makes `name` current at once (no model was current).
     pub fn set_current(&mut self, name: String) {
         self.current = Some(name);

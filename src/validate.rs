@@ -349,7 +349,7 @@ fn parse_hot_load(value: &Value) -> Result<HotLoad, ApiError> {
     let obj = members(
         "hot_load",
         value,
-        &["model_name", "model_config", "simulate"],
+        &["model_name", "model_config", "simulate", "keep_alive"],
         "an object with model_name and model_config",
     )?;
     let Some(config) = obj.get("model_config") else {
@@ -361,10 +361,12 @@ fn parse_hot_load(value: &Value) -> Result<HotLoad, ApiError> {
     let model_name = parse_model_name(obj.get("model_name"))?;
     let spec = parse_model_config(config)?;
     let simulate = obj.get("simulate").map(parse_simulate).transpose()?;
+    let keep_alive = obj.get("keep_alive").map(parse_keep_alive).transpose()?;
     Ok(HotLoad {
         model_name,
         spec,
         simulate,
+        keep_alive,
     })
 }
 
@@ -425,18 +427,34 @@ fn parse_load(value: &Value) -> Result<LoadModel, ApiError> {
         return Ok(LoadModel {
             model_name: parse_model_name(Some(value))?,
             simulate: None,
+            keep_alive: None,
         });
     }
     let obj = members(
         "load_model",
         value,
-        &["model_name", "simulate"],
+        &["model_name", "keep_alive", "simulate"],
         "a model name or an object with model_name",
     )?;
     Ok(LoadModel {
         model_name: parse_model_name(obj.get("model_name"))?,
+        keep_alive: obj.get("keep_alive").map(parse_keep_alive).transpose()?,
         simulate: obj.get("simulate").map(parse_simulate).transpose()?,
     })
+}
+
+/// `keep_alive`: seconds an idle model stays ready; negative: never.
+fn parse_keep_alive(value: &Value) -> Result<f64, ApiError> {
+    match value.as_f64() {
+        Some(seconds) if seconds.is_finite() => Ok(if seconds < 0.0 { -1.0 } else { seconds }),
+        _ => Err(fault(
+            ErrorCode::InvalidConfig,
+            format!(
+                "keep_alive must be a number of seconds (negative: never expire), not {}.",
+                kind_of(value)
+            ),
+        )),
+    }
 }
 
 /// `model_name`: present, a string, and of the spec's pattern.

@@ -549,6 +549,8 @@ fn every_error_code_is_reachable_with_one_clear_sentence() {
         ("no_capable_model", json!({"capabilities": ["embeddings"]})),
         ("already_loaded", json!({"load_model": "gpt2-small"})),
         ("model_resident", json!({"delete_model": "gpt2-large"})),
+        ("too_many_models", hot_load("x", 0.5, "ram", &["chat"])),
+        ("queue_full", hot_load("x", 0.5, "ram", &["chat"])),
     ];
     let codes: std::collections::HashSet<&str> = cases.iter().map(|(c, _)| *c).collect();
     for code in model_hotload::error::ErrorCode::ALL {
@@ -559,13 +561,19 @@ fn every_error_code_is_reachable_with_one_clear_sentence() {
         );
     }
     let mut h2 = Harness::with_options(json!({"clock": "manual", "swapGb": 20}));
+    // The six catalog models are loaded: one more is over maxLoaded 6.
+    let mut full = Harness::with_options(json!({"clock": "manual", "residency": {"maxLoaded": 6}}));
+    let mut busy = Harness::with_options(
+        json!({"clock": "manual", "residency": {"parallelLoads": 1, "maxQueue": 0}}),
+    );
+    busy.send(hot_load("running", 1.0, "ram", &["chat"]));
     for (want, request) in cases {
-        let r = if want == "malformed_json" {
-            h.send_text(request.as_str().unwrap())
-        } else if want == "insufficient_capacity" {
-            h2.send(request)
-        } else {
-            h.send(request)
+        let r = match want {
+            "malformed_json" => h.send_text(request.as_str().unwrap()),
+            "insufficient_capacity" => h2.send(request),
+            "too_many_models" => full.send(request),
+            "queue_full" => busy.send(request),
+            _ => h.send(request),
         };
         assert_eq!(r["status"], "error", "{want}: {r}");
         assert_eq!(code(&r), want, "{r}");

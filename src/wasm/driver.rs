@@ -101,7 +101,12 @@ impl Driver {
                 scale: config.time_scale,
             },
         };
-        let mut engine = Engine::new(config, Box::new(performance_now));
+        // The catalog's models became ready when the server started.
+        let started = ServerConfig {
+            start_time: clock.now(),
+            ..config.clone()
+        };
+        let mut engine = Engine::new(&started, Box::new(performance_now));
         let mut notice = None;
         let persistence = match (&config.persist, storage) {
             (Some(key), Some(storage)) => {

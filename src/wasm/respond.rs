@@ -12,9 +12,10 @@ use crate::model::{ModelSpec, Tier};
 use crate::protocol::{
     Body, Cancelled, Deleted, ErrorBody, Failure, JobKind, JobList, JobStarted, JobState,
     JobStatus, Library, LoadCounts, LoadTimes, MetricsReport, ModelList, ModelState, Phase, Pinned,
-    RepositoryList, RepositoryModel, RequestId, Response, Selected, SelectionStats, Started,
-    Success, SwapStats, SystemStatus, TierUsage, Unloaded,
+    QueueWait, RepositoryList, RepositoryModel, RequestId, ResidencyReport, Response, Selected,
+    SelectionStats, Started, Success, SwapStats, SystemStatus, TierUsage, Unloaded,
 };
+use crate::residency::Evict;
 use indexmap::IndexMap;
 use js_sys::Array;
 use model_hotload_literal::literals;
@@ -54,6 +55,8 @@ literals! {
         crate::protocol::__literal_LoadTimes(),
         crate::protocol::__literal_SelectionStats(),
         crate::protocol::__literal_SwapStats(),
+        crate::protocol::__literal_QueueWait(),
+        crate::protocol::__literal_ResidencyReport(),
         crate::protocol::__literal_SystemStatus(),
         crate::protocol::__literal_TierUsage(),
         crate::protocol::__literal_RepositoryList(),
@@ -103,7 +106,15 @@ macro_rules! text_pieces {
         }
     )*};
 }
-text_pieces!(Tier, JobState, JobKind, ModelState, Phase, ErrorCode, Success, Started, Failure);
+text_pieces!(
+    Tier, JobState, JobKind, ModelState, Phase, ErrorCode, Success, Started, Failure, Evict
+);
+
+impl ToPiece for usize {
+    fn piece(&self) -> Piece<'_> {
+        Piece::Value(JsValue::from_f64(*self as f64))
+    }
+}
 
 impl ToPiece for f64 {
     fn piece(&self) -> Piece<'_> {

@@ -1,0 +1,322 @@
+//! Residency (SPEC §5.4) on a fake clock: keep-alive expiry, LRU eviction,
+//! maxLoaded, the load queue. Each test is named after the rule it checks.
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::{code, hot_load, Harness};
+use serde_json::{json, Value};
+
+fn server(residency: Value, extra: Value) -> Harness {
+    let mut options = json!({"clock": "manual", "catalog": "empty", "residency": residency});
+    for (k, v) in extra.as_object().unwrap() {
+        options[k] = v.clone();
+    }
+    Harness::with_options(options)
+}
+
+fn ram(name: &str, gb: f64) -> Value {
+    hot_load(name, gb, "ram", &["chat"])
+}
+
+fn with_keep_alive(mut request: Value, seconds: f64) -> Value {
+    request["hot_load"]["keep_alive"] = json!(seconds);
+    request
+}
+
+fn listed(h: &mut Harness) -> Vec<String> {
+    let r = h.send(json!({"list_models": true}));
+    r["models"].as_object().unwrap().keys().cloned().collect()
+}
+
+fn state(h: &mut Harness, name: &str) -> String {
+    let r = h.send(json!({"list_repository": true}));
+    r["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .map_or("unknown".into(), |m| m["state"].as_str().unwrap().into())
+}
+
+fn events_of(h: &Harness, kind: &str) -> Vec<Value> {
+    h.events
+        .iter()
+        .filter(|e| e["type"] == kind)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn an_idle_model_expires_at_last_used_plus_keep_alive() {
+    let mut h = server(json!({}), json!({}));
+    h.send(with_keep_alive(ram("a", 1.0), 10.0)); // ready at 1.5 s
+    h.advance(1500.0);
+    let r = h.send(json!({"list_repository": true}));
+    assert_eq!(r["models"][0]["keep_alive"], 10.0);
+    assert_eq!(r["models"][0]["expires_at"], 11_500.0);
+    h.advance(9_999.0);
+    assert_eq!(listed(&mut h), ["a"]);
+    h.advance(1.0);
+    assert_eq!(listed(&mut h), Vec::<String>::new());
+    assert_eq!(state(&mut h, "a"), "available");
+    let expired = events_of(&h, "model_expired");
+    assert_eq!(
+        expired,
+        [
+            json!({"type": "model_expired", "time": 11_500.0, "model_name": "a", "tier": "ram", "freed_gb": 1.0})
+        ]
+    );
+    assert_eq!(h.send(json!({"metrics": true}))["expirations"], 1);
+}
+
+#[test]
+fn keep_alive_defaults_to_the_option_and_minus_one_never_expires() {
+    let mut h = server(json!({"keepAlive": 5}), json!({}));
+    h.send(ram("a", 1.0));
+    h.send(with_keep_alive(ram("b", 1.0), -3.0));
+    h.advance(1500.0 + 5000.0);
+    assert_eq!(listed(&mut h), ["b"]);
+    let r = h.send(json!({"list_repository": true}));
+    assert_eq!(r["models"][1]["keep_alive"], -1.0);
+    assert_eq!(r["models"][1]["expires_at"], Value::Null);
+}
+
+#[test]
+fn a_current_model_does_not_expire_until_a_swap_away_from_it_finishes() {
+    let mut h = server(json!({"keepAlive": 5}), json!({}));
+    h.send(ram("a", 1.0));
+    h.send(ram("b", 2.0)); // ready at 3 s
+    h.advance(1500.0);
+    h.send(json!({"model": "a"})); // current at 1.5 s: not idle
+    h.advance(10_000.0); // a's keep-alive ran out at 6.5 s, b's at 8 s
+    assert!(listed(&mut h).contains(&"a".to_string()));
+    assert!(
+        !listed(&mut h).contains(&"b".to_string()),
+        "b was idle and expired"
+    );
+    // Swap to b (reload it first): a expires when the swap away from it ends.
+    h.send(json!({"load_model": "b"}));
+    h.advance(200.0);
+    h.send(json!({"model": "b"})); // a swap of 0.2 s
+    let at = h.now;
+    h.advance(1_000.0);
+    let expired = events_of(&h, "model_expired");
+    let a = expired.iter().find(|e| e["model_name"] == "a").unwrap();
+    assert_eq!(a["time"], at + 200.0, "at the end of the swap away from a");
+    assert!(
+        listed(&mut h).contains(&"b".to_string()),
+        "b is current now"
+    );
+}
+
+#[test]
+fn a_pinned_model_never_expires_and_expires_when_unpinned() {
+    let mut h = server(json!({"keepAlive": 1}), json!({}));
+    h.send(ram("a", 1.0));
+    h.send(json!({"pin_model": "a"}));
+    h.advance(60_000.0);
+    assert_eq!(listed(&mut h), ["a"]);
+    h.send(json!({"unpin_model": "a"}));
+    h.advance(0.0);
+    assert_eq!(
+        listed(&mut h),
+        Vec::<String>::new(),
+        "overdue: expires at once"
+    );
+}
+
+#[test]
+fn eviction_takes_the_least_recently_used_idle_model_first_ties_in_repository_order() {
+    // ram 10 GB: safe limit 0.7 x free.
+    let mut h = server(json!({"evict": "lru"}), json!({"ramGb": 10}));
+    for name in ["a", "b", "c"] {
+        h.send(ram(name, 2.0));
+    }
+    h.advance(5_000.0); // all ready at the same instant: ties in repository order
+    h.send(json!({"model": "c"}));
+    h.send(json!({"model": "b"})); // a swap; b is the target
+    h.advance(5_000.0);
+    h.send(json!({"model": "c"})); // c current again, b used at 5 s
+    h.advance(5_000.0);
+    // free 4 GB, limit 2.8: a 3 GB load must evict one idle model: a (never selected).
+    let r = h.send(ram("d", 3.0));
+    assert_eq!(r["status"], "hot_load_started", "{r}");
+    let evicted = events_of(&h, "model_evicted");
+    assert_eq!(evicted.len(), 1);
+    assert_eq!(evicted[0]["model_name"], "a");
+    assert_eq!(evicted[0]["reason"], "capacity");
+    assert_eq!(evicted[0]["job_id"], r["job_id"]);
+    assert_eq!(evicted[0]["freed_gb"], 2.0);
+    assert_eq!(state(&mut h, "a"), "available");
+}
+
+#[test]
+fn pinned_current_and_swapping_models_are_never_evicted() {
+    let mut h = server(json!({"evict": "lru"}), json!({"ramGb": 10}));
+    for name in ["a", "b", "c"] {
+        h.send(ram(name, 2.0));
+    }
+    h.advance(5_000.0);
+    h.send(json!({"pin_model": "a"}));
+    h.send(json!({"model": "b"})); // current
+    h.send(json!({"model": "c"})); // a swap b -> c queued: both involved
+    let r = h.send(ram("d", 3.0));
+    assert_eq!(code(&r), "insufficient_capacity", "{r}");
+    assert!(events_of(&h, "model_evicted").is_empty());
+}
+
+#[test]
+fn without_eviction_a_load_that_does_not_fit_is_refused() {
+    let mut h = server(json!({}), json!({"ramGb": 10}));
+    for name in ["a", "b", "c"] {
+        h.send(ram(name, 2.0));
+    }
+    h.advance(5_000.0);
+    assert_eq!(code(&h.send(ram("d", 3.0))), "insufficient_capacity");
+}
+
+#[test]
+fn insufficient_capacity_after_eviction_gives_the_limit_with_every_idle_model_gone() {
+    let mut h = server(json!({"evict": "lru"}), json!({"ramGb": 5}));
+    h.send(ram("a", 1.0));
+    h.send(ram("b", 2.0));
+    h.advance(5_000.0);
+    h.send(json!({"pin_model": "b"}));
+    // Evicting a frees 1 GB: free 3, limit 2.1 < 3.
+    let r = h.send(ram("c", 3.0));
+    assert_eq!(code(&r), "insufficient_capacity");
+    let reason = r["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("3 GB") && reason.contains("2.1 GB"),
+        "{reason}"
+    );
+    assert!(events_of(&h, "model_evicted").is_empty(), "nothing changed");
+    assert_eq!(listed(&mut h), ["a", "b"]);
+}
+
+#[test]
+fn max_loaded_counts_ready_and_loading_models_and_refuses_without_eviction() {
+    let mut h = server(json!({"maxLoaded": 2}), json!({}));
+    h.send(ram("a", 1.0));
+    h.send(ram("b", 1.0)); // loading counts
+    let r = h.send(ram("c", 1.0));
+    assert_eq!(code(&r), "too_many_models", "{r}");
+    h.advance(5_000.0);
+    assert_eq!(code(&h.send(ram("c", 1.0))), "too_many_models");
+    // a pull is not loaded: admitted
+    assert_eq!(
+        h.send(json!({"pull_model": "qwen2.5:0.5b"}))["status"],
+        "pull_started"
+    );
+}
+
+#[test]
+fn max_loaded_with_lru_evicts_until_there_is_room() {
+    let mut h = server(json!({"maxLoaded": 2, "evict": "lru"}), json!({}));
+    h.send(ram("a", 1.0));
+    h.send(ram("b", 1.0));
+    h.advance(5_000.0);
+    h.send(json!({"model": "a"})); // a current, b idle
+    let r = h.send(ram("c", 1.0));
+    assert_eq!(r["status"], "hot_load_started", "{r}");
+    let evicted = events_of(&h, "model_evicted");
+    assert_eq!(evicted.len(), 1);
+    assert_eq!(evicted[0]["model_name"], "b");
+    assert_eq!(evicted[0]["reason"], "max_loaded");
+    // a is current and c is loading: nothing idle is left to evict.
+    assert_eq!(code(&h.send(ram("d", 1.0))), "too_many_models");
+}
+
+#[test]
+fn queued_jobs_start_in_order_as_running_ones_end() {
+    let mut h = server(json!({"parallelLoads": 1}), json!({}));
+    let a = h.send(ram("a", 1.0)); // 1.5 s
+    let b = h.send(ram("b", 2.0)); // 3 s once started
+    let c = h.send(json!({"pull_model": "qwen2.5:0.5b"}));
+    assert_eq!(
+        (
+            a["queue_position"].clone(),
+            b["queue_position"].clone(),
+            c["queue_position"].clone()
+        ),
+        (json!(0), json!(1), json!(2))
+    );
+    let s = h.send(json!({"load_status": b["job_id"]}));
+    assert_eq!(
+        (s["progress"].clone(), s["phase"].clone()),
+        (json!(0.1), json!("queued"))
+    );
+    assert_eq!(
+        s["estimated_time"], "3.0s",
+        "the job's own duration, not the wait"
+    );
+    assert_eq!(h.send(json!({"system_status": true}))["queued_loads"], 2);
+    h.advance(1_500.0);
+    let dequeued = events_of(&h, "load_dequeued");
+    assert_eq!(dequeued.len(), 1);
+    assert_eq!(
+        (
+            dequeued[0]["model_name"].clone(),
+            dequeued[0]["time"].clone()
+        ),
+        (json!("b"), json!(1500.0))
+    );
+    let s = h.send(json!({"load_status": b["job_id"]}));
+    assert_eq!(s["phase"], "preparing");
+    assert_eq!(s["progress"], 0.2, "its timed phases begin at dequeue");
+    assert_eq!(s["elapsed_time"], 1.5, "elapsed counts from admission");
+    h.advance(1_000.0);
+    assert_eq!(
+        h.send(json!({"load_status": b["job_id"]}))["elapsed_time"],
+        2.5
+    );
+    h.advance(10_000.0);
+    let order: Vec<Value> = events_of(&h, "load_dequeued")
+        .iter()
+        .map(|e| e["model_name"].clone())
+        .collect();
+    assert_eq!(order, [json!("b"), json!("qwen2.5:0.5b")]);
+    assert_eq!(events_of(&h, "load_queued").len(), 2);
+    let m = h.send(json!({"metrics": true}));
+    assert_eq!(m["queue_wait_s"]["count"], 2);
+    assert_eq!(m["queue_wait_s"]["max"], 4.5);
+}
+
+#[test]
+fn a_cancelled_queued_job_fails_at_0_1_and_releases_its_reservation() {
+    let mut h = server(json!({"parallelLoads": 1}), json!({"ramGb": 10}));
+    h.send(ram("a", 1.0));
+    let b = h.send(ram("b", 3.0));
+    assert_eq!(
+        h.send(json!({"system_status": true}))["ram"]["reserved_gb"],
+        4.0
+    );
+    let c = h.send(json!({"cancel_load": b["job_id"]}));
+    assert_eq!(c["progress"], 0.1);
+    assert_eq!(
+        h.send(json!({"system_status": true}))["ram"]["reserved_gb"],
+        1.0
+    );
+    assert_eq!(h.send(json!({"system_status": true}))["queued_loads"], 0);
+    h.advance(5_000.0);
+    assert!(events_of(&h, "load_dequeued").is_empty());
+    assert_eq!(state(&mut h, "b"), "unknown", "its first job was cancelled");
+}
+
+#[test]
+fn a_full_queue_refuses_with_queue_full_before_counting_or_capacity() {
+    let mut h = server(
+        json!({"parallelLoads": 1, "maxQueue": 1, "maxLoaded": 2}),
+        json!({"ramGb": 4}),
+    );
+    h.send(ram("a", 1.0));
+    h.send(ram("b", 1.0));
+    // the queue is full, and also too many models and too little room: queue first
+    let r = h.send(ram("c", 3.0));
+    assert_eq!(code(&r), "queue_full", "{r}");
+    assert_eq!(
+        code(&h.send(json!({"pull_model": "qwen2.5:0.5b"}))),
+        "queue_full"
+    );
+}
