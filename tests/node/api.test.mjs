@@ -123,7 +123,8 @@ test("§2.5 cancel, unload, list_jobs, metrics, system_status", async () => {
   assert.deepEqual(m.loads, { started: 1, succeeded: 0, failed: 0, cancelled: 1, active: 0 });
   assert.equal(m.selections.count, 1);
   const sys = await s.handleRequest({ system_status: true });
-  assert.deepEqual(Object.keys(sys), ["status", "ram", "swap", "current_model", "swapping_to", "total_models", "active_hot_loads"]);
+  assert.deepEqual(Object.keys(sys), ["status", "ram", "swap", "current_model", "swapping_to", "total_models", "active_hot_loads", "queued_loads", "residency"]);
+  assert.deepEqual(sys.residency, { maxLoaded: null, evict: "none", keepAlive: -1, parallelLoads: null, maxQueue: 512 });
   assert.equal(sys.ram.resident_gb, 5);
 });
 

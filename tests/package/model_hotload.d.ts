@@ -79,6 +79,11 @@ export type RequestId = string | number;
 export type JobState = "loading" | "success" | "failed";
 
 /**
+ * A load that does not fit: refused, or made room for by evicting idle models.
+ */
+export type Evict = "none" | "lru";
+
+/**
  * A model's configuration: `ram` takes up to 3 GB, `swap` up to 7 GB.
  */
 export interface ModelConfig {
@@ -215,7 +220,7 @@ export type Success = "success";
 /**
  * The stable error codes of SPEC §3. The wire form is the snake_case name.
  */
-export type ErrorCode = "malformed_json" | "invalid_request" | "ambiguous_request" | "unknown_field" | "invalid_model_name" | "invalid_config" | "invalid_size" | "invalid_tier" | "too_large" | "invalid_capabilities" | "duplicate_model" | "insufficient_capacity" | "job_not_found" | "job_not_active" | "model_not_found" | "model_loading" | "model_in_use" | "no_capable_model" | "already_loaded" | "model_resident";
+export type ErrorCode = "malformed_json" | "invalid_request" | "ambiguous_request" | "unknown_field" | "invalid_model_name" | "invalid_config" | "invalid_size" | "invalid_tier" | "too_large" | "invalid_capabilities" | "duplicate_model" | "insufficient_capacity" | "job_not_found" | "job_not_active" | "model_not_found" | "model_loading" | "model_in_use" | "no_capable_model" | "already_loaded" | "model_resident" | "too_many_models" | "queue_full";
 
 /**
  * The status of a job's admission, by kind of job.
@@ -231,7 +236,7 @@ export type JobKind = "hot_load" | "pull" | "load";
  * What `subscribe` listeners receive. `time` is the server clock in ms at
  * which the event happened (a job's end is stamped with its deadline).
  */
-export type ServerEvent = { type: "load_started"; time: number; job_id: string; model_name: string; estimated_seconds: number; kind: JobKind } | { type: "load_succeeded"; time: number; job_id: string; model_name: string; load_time_s: number; kind: JobKind } | { type: "load_failed"; time: number; job_id: string; model_name: string; error: string; cancelled: boolean; progress: number; kind: JobKind } | { type: "model_unloaded"; time: number; model_name: string; freed_gb: number } | { type: "swap_started"; time: number; from: string; to: string; swap_time: number } | { type: "swap_finished"; time: number; from: string; to: string; swap_time: number } | { type: "model_deleted"; time: number; model_name: string } | { type: "state_recovered"; time: number; reason: string };
+export type ServerEvent = { type: "load_started"; time: number; job_id: string; model_name: string; estimated_seconds: number; kind: JobKind } | { type: "load_succeeded"; time: number; job_id: string; model_name: string; load_time_s: number; kind: JobKind } | { type: "load_failed"; time: number; job_id: string; model_name: string; error: string; cancelled: boolean; progress: number; kind: JobKind } | { type: "model_unloaded"; time: number; model_name: string; freed_gb: number } | { type: "swap_started"; time: number; from: string; to: string; swap_time: number } | { type: "swap_finished"; time: number; from: string; to: string; swap_time: number } | { type: "model_deleted"; time: number; model_name: string } | { type: "model_evicted"; time: number; model_name: string; tier: Tier; freed_gb: number; reason: EvictReason; job_id: string } | { type: "model_expired"; time: number; model_name: string; tier: Tier; freed_gb: number } | { type: "load_queued"; time: number; job_id: string; model_name: string; position: number } | { type: "load_dequeued"; time: number; job_id: string; model_name: string } | { type: "state_recovered"; time: number; reason: string };
 
 /**
  * Where a model is resident. `storage` is not a tier: it is rejected for safety.
@@ -246,7 +251,23 @@ export type ModelState = "ready" | "pulling" | "loading" | "available";
 /**
  * Where in its life a job is.
  */
-export type Phase = "preparing" | "loading" | "done" | "failed";
+export type Phase = "queued" | "preparing" | "loading" | "done" | "failed";
+
+/**
+ * Why a model was evicted (SPEC §5.4).
+ */
+export type EvictReason = "capacity" | "max_loaded";
+
+/**
+ * `ServerOptions.residency` as in force; `null`: no limit.
+ */
+export interface ResidencyReport {
+    maxLoaded: number | null;
+    evict: Evict;
+    keepAlive: number;
+    parallelLoads: number | null;
+    maxQueue: number;
+}
 
 /**
  * `delete_model`.
@@ -479,6 +500,12 @@ export interface MetricsReport {
     load_time_s: LoadTimes;
     selections: SelectionStats;
     swaps: SwapStats;
+    evictions: number;
+    expirations: number;
+    /**
+     * Seconds queued jobs waited for a load slot.
+     */
+    queue_wait_s: QueueWait;
 }
 
 export interface ModelList {
@@ -495,6 +522,12 @@ export interface PullModel {
      */
     model_config?: ModelConfig;
     simulate?: Simulate;
+}
+
+export interface QueueWait {
+    count: number;
+    mean: number;
+    max: number;
 }
 
 export interface Selected {
@@ -525,6 +558,14 @@ export interface SystemStatus {
     swapping_to: string | null;
     total_models: number;
     active_hot_loads: number;
+    /**
+     * Jobs waiting for a load slot.
+     */
+    queued_loads: number;
+    /**
+     * The residency options in force.
+     */
+    residency: ResidencyReport;
 }
 
 export interface TierUsage {
