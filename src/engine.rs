@@ -16,14 +16,14 @@ use crate::metrics::Metrics;
 use crate::model::{ModelSpec, Tier};
 use crate::persist::{Snapshot, SwapRecord};
 use crate::protocol::{
-    Body, Cancelled, Command, Deleted, Event, EvictReason, HotLoad, JobKind, JobList, JobStarted,
-    Library, LoadModel, ModelList, ModelState, Pinned, Priority, PullModel, RepositoryList,
-    RepositoryModel, Request, ResidencyReport, Response, Selected, Selection, Started, Success,
-    SystemStatus, Unloaded,
+    Body, Cancelled, Candidate, Command, Deleted, Event, EvictReason, HotLoad, JobKind, JobList,
+    JobStarted, Library, LoadModel, ModelList, ModelState, Pinned, Plan, PlanAdmitted, PlanRefused,
+    PlanRequest, Priority, PullModel, RepositoryList, RepositoryModel, Request, ResidencyReport,
+    Response, Selected, Selection, Started, Success, SystemStatus, Unloaded,
 };
 use crate::repository::{Entry, Repository};
 use crate::residency::{Evict, Key, Order, Residency};
-use crate::select::choose;
+use crate::select::{choose, rank};
 use crate::swap::{Swap, Swaps, Ticket};
 use crate::text::{format_seconds, num, num2, quote, tidy};
 use crate::validate::{parse_text, Rejection};
@@ -247,6 +247,7 @@ impl Engine {
             Command::DeleteModel(name) => self.delete(&name, now).map(Body::Deleted),
             Command::Pin(name, pinned) => self.pin(&name, pinned, now).map(Body::Pinned),
             Command::ListRepository => Ok(Body::Repository(self.list_repository())),
+            Command::PlanLoad(request) => Ok(Body::Plan(self.plan(request))),
         };
         Reply::Now(match result {
             Ok(body) => {
@@ -453,6 +454,49 @@ impl Engine {
             return Err(ApiError::duplicate_model(&h.model_name, true));
         }
         self.admit(JobKind::HotLoad, &h.spec)
+    }
+
+    /// `plan_load`: what the same request sent now would get, from the checks
+    /// the request itself runs; nothing changes.
+    fn plan(&self, request: Result<PlanRequest, ApiError>) -> Plan {
+        let planned = request.and_then(|request| match request {
+            PlanRequest::HotLoad(h) => self
+                .check_hot_load(&h)
+                .map(|a| (JobKind::HotLoad, Some(h.spec.clone()), a)),
+            PlanRequest::PullModel(p) => self
+                .check_pull(&p)
+                .map(|(spec, a)| (JobKind::Pull, Some(spec), a)),
+            PlanRequest::LoadModel(l) => self.check_load(&l).map(|check| match check {
+                LoadCheck::Admitted(spec, a) => (JobKind::Load, Some(spec), a),
+                // Single flight: the active job would answer; nothing is admitted anew.
+                LoadCheck::Deduplicated(answer) => (
+                    JobKind::Load,
+                    self.repository.get(&l.model_name).map(|e| e.spec.clone()),
+                    Admission {
+                        evictions: Vec::new(),
+                        queued: answer.queue_position > 0,
+                        position: answer.queue_position,
+                    },
+                ),
+            }),
+        });
+        match planned {
+            Ok((kind, Some(spec), admission)) => {
+                let job = Job::new(kind, String::new(), String::new(), spec, None, 0.0);
+                let answer = started(&job, admission.position);
+                Plan::Admitted(PlanAdmitted {
+                    status: Success::Success,
+                    admitted: true,
+                    kind,
+                    evictions: admission.evictions.into_iter().map(|(n, _)| n).collect(),
+                    queue_position: admission.position,
+                    estimated_time: answer.estimated_time,
+                    estimated_seconds: answer.estimated_seconds,
+                })
+            }
+            Ok((_, None, _)) => Plan::Refused(PlanRefused::from(ApiError::job_not_found(false))),
+            Err(e) => Plan::Refused(PlanRefused::from(e)),
+        }
     }
 
     /// `pull_model`: to disk, from the remote catalog or with its own config.
@@ -898,6 +942,7 @@ impl Engine {
 
     fn select(&mut self, selection: Selection, now: f64) -> Result<Chosen, ApiError> {
         let started = (self.stopwatch)();
+        let mut candidates = None;
         let (name, spec, reason) = match &selection {
             Selection::Named(name) => {
                 if self.state(name) == Some(ModelState::Loading) {
@@ -921,12 +966,27 @@ impl Engine {
             Selection::ByNeed {
                 capabilities,
                 priority,
+                explain,
             } => {
                 let Some((name, spec, score)) =
                     choose(self.library.iter(), capabilities, *priority)
                 else {
                     return Err(ApiError::no_capable_model(capabilities, self.available()));
                 };
+                if *explain {
+                    let ranked = rank(self.library.iter(), capabilities, *priority, name);
+                    candidates = Some(
+                        ranked
+                            .into_iter()
+                            .map(|(model, score, priority_score)| Candidate {
+                                model: model.clone(),
+                                score: tidy(score),
+                                matched_capabilities: capabilities.len(),
+                                priority_score: tidy(priority_score),
+                            })
+                            .collect(),
+                    );
+                }
                 // "Best quality match for chat: llama-7b (score 2.2, swap tier, 7 GB)",
                 // without format!: selections are frequent.
                 let mut reason = String::with_capacity(96);
@@ -978,6 +1038,7 @@ impl Engine {
             swap_executed: swap,
             swap_time,
             performance_target_met: selection_time_ms < 10.0 && (!swap || swap_time < 30.0),
+            candidates,
         };
         Ok(if swap {
             Chosen::AfterSwap {

@@ -54,6 +54,17 @@ pub enum Command {
     /// `pin_model` (true) or `unpin_model` (false).
     Pin(String, bool),
     ListRepository,
+    /// `plan_load`: what admission would decide; a request the inner command
+    /// would refuse at once is planned as refused.
+    PlanLoad(Result<PlanRequest, ApiError>),
+}
+
+/// The requests `plan_load` plans.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanRequest {
+    HotLoad(HotLoad),
+    LoadModel(LoadModel),
+    PullModel(PullModel),
 }
 
 /// `pull_model`: fetch a model to disk, from the remote catalog by name or
@@ -95,6 +106,8 @@ pub enum Selection {
     ByNeed {
         capabilities: Vec<String>,
         priority: Priority,
+        /// Answer with every candidate and its score.
+        explain: bool,
     },
 }
 
@@ -171,6 +184,7 @@ pub enum Body {
     Repository(RepositoryList),
     Deleted(Deleted),
     Pinned(Pinned),
+    Plan(Plan),
     Error(ErrorBody),
 }
 
@@ -406,6 +420,55 @@ pub struct Selected {
     pub swap_executed: bool,
     pub swap_time: f64,
     pub performance_target_met: bool,
+    /// With `explain: true`: every candidate, highest score first, ties in library order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub candidates: Option<Vec<Candidate>>,
+}
+
+/// A model that has every capability asked for, and its score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
+pub struct Candidate {
+    pub model: String,
+    pub score: f64,
+    pub matched_capabilities: usize,
+    pub priority_score: f64,
+}
+
+/// `plan_load`'s answer: what the same request sent now would get.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
+#[serde(untagged)]
+pub enum Plan {
+    Admitted(PlanAdmitted),
+    Refused(PlanRefused),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
+pub struct PlanAdmitted {
+    pub status: Success,
+    pub admitted: bool,
+    pub kind: JobKind,
+    /// The models it would evict, in order.
+    pub evictions: Vec<String>,
+    pub queue_position: usize,
+    pub estimated_time: String,
+    pub estimated_seconds: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
+pub struct PlanRefused {
+    pub status: Success,
+    pub admitted: bool,
+    pub code: ErrorCode,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -609,6 +672,17 @@ pub struct ErrorBody {
     pub reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub available_models: Option<Vec<String>>,
+}
+
+impl From<ApiError> for PlanRefused {
+    fn from(e: ApiError) -> PlanRefused {
+        PlanRefused {
+            status: Success::Success,
+            admitted: false,
+            code: e.code,
+            reason: e.reason,
+        }
+    }
 }
 
 impl From<ApiError> for ErrorBody {

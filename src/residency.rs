@@ -3,10 +3,10 @@
 //! (whom to evict) and soonest expiry first (whom to unload when idle) — so
 //! that each costs O(log n), however many models there are.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 /// A load that does not fit: refused, or made room for by evicting idle models.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum Evict {
@@ -72,27 +72,39 @@ impl Ord for Key {
     }
 }
 
-/// Names in the order of their keys; each name at most once.
+/// Names in the order of their keys; each name at most once. A key's `seq`
+/// is its model's, so keys are unique too.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Order {
     keys: HashMap<String, Key>,
-    order: BTreeSet<(Key, String)>,
+    order: BTreeMap<Key, String>,
 }
 
 impl Order {
     /// Puts `name` at `key`, or takes it out with `None`.
     pub fn set(&mut self, name: &str, key: Option<Key>) {
-        if let Some(old) = self.keys.remove(name) {
-            self.order.remove(&(old, name.to_string()));
-        }
-        if let Some(key) = key {
-            self.keys.insert(name.to_string(), key);
-            self.order.insert((key, name.to_string()));
+        match (self.keys.get_mut(name), key) {
+            (Some(old), Some(key)) if *old == key => {}
+            (Some(old), Some(key)) => {
+                let name = self.order.remove(old).unwrap_or_else(|| name.to_string());
+                *old = key;
+                self.order.insert(key, name);
+            }
+            (Some(_), None) => {
+                if let Some(old) = self.keys.remove(name) {
+                    self.order.remove(&old);
+                }
+            }
+            (None, Some(key)) => {
+                self.keys.insert(name.to_string(), key);
+                self.order.insert(key, name.to_string());
+            }
+            (None, None) => {}
         }
     }
 
     pub fn first(&self) -> Option<(Key, &str)> {
-        self.order.first().map(|(k, n)| (*k, n.as_str()))
+        self.order.first_key_value().map(|(k, n)| (*k, n.as_str()))
     }
 
     /// Names in order, first to last.

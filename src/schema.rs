@@ -30,6 +30,7 @@ pub enum Request {
     PinModel(PinModelRequest),
     UnpinModel(UnpinModelRequest),
     ListRepository(ListRepositoryRequest),
+    PlanLoad(PlanLoadRequest),
     Select(SelectRequest),
 }
 
@@ -112,6 +113,43 @@ request!(
     ListRepositoryRequest { list_repository: bool, ts = "true" }
 );
 
+request!(
+    /// `{"plan_load": {"hot_load": …}}` (or `load_model`, `pull_model`): what
+    /// admission would decide now, changing nothing.
+    PlanLoadRequest { plan_load: Planned }
+);
+
+/// The one request `plan_load` plans.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(untagged)]
+pub enum Planned {
+    HotLoad(PlannedHotLoad),
+    LoadModel(PlannedLoadModel),
+    PullModel(PlannedPullModel),
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct PlannedHotLoad {
+    pub hot_load: HotLoad,
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct PlannedLoadModel {
+    pub load_model: LoadModelValue,
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct PlannedPullModel {
+    pub pull_model: PullModelValue,
+}
+
 #[derive(Debug, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(untagged)]
@@ -147,6 +185,10 @@ pub enum LoadModelValue {
 #[serde(deny_unknown_fields)]
 pub struct LoadModel {
     pub model_name: String,
+    /// Seconds the model stays ready once idle; negative: never expires.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub keep_alive: Option<f64>,
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub simulate: Option<Simulate>,
@@ -166,6 +208,10 @@ pub struct SelectRequest {
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "true"))]
     pub auto_select: Option<bool>,
+    /// Answer with every candidate and its score.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub explain: Option<bool>,
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub request_id: Option<RequestId>,
@@ -180,6 +226,10 @@ pub struct HotLoad {
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub simulate: Option<Simulate>,
+    /// Seconds the model stays ready once idle; negative: never expires.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub keep_alive: Option<f64>,
 }
 
 /// A model's configuration: `ram` takes up to 3 GB, `swap` up to 7 GB.
@@ -238,6 +288,10 @@ pub struct ServerOptions {
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub remote: Option<Catalog>,
+    /// Bounds on what is loaded (SPEC §5.4); every default keeps §2's behaviour.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub residency: Option<ResidencyOptions>,
     /// A storage key: the server saves its state there after every change and
     /// restores it when constructed with the same key.
     #[serde(default)]
@@ -253,6 +307,34 @@ pub struct ServerOptions {
         )
     )]
     pub storage: Option<serde_json::Value>,
+}
+
+/// `ServerOptions.residency`.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResidencyOptions {
+    /// Models ready + loading at most (a whole number ≥ 1; default: no limit).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub max_loaded: Option<f64>,
+    /// `"none"` (default): a load that does not fit is refused; `"lru"`: idle
+    /// models are evicted, least recently used first.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub evict: Option<crate::residency::Evict>,
+    /// Seconds an idle model stays ready; -1 (default): never; 0: as soon as idle.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub keep_alive: Option<f64>,
+    /// Jobs in their timed phases at once (≥ 1; default: no limit); the rest queue.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub parallel_loads: Option<f64>,
+    /// Queued jobs at most (default 512).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub max_queue: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,15 +7,47 @@ use crate::protocol::Priority;
 const TIE: f64 = 1e-12;
 
 pub fn score(spec: &ModelSpec, matched: usize, priority: Priority) -> f64 {
-    let need = 0.8 * matched as f64;
-    let fit = match (priority, spec.tier) {
+    0.8 * matched as f64 + priority_score(spec, priority)
+}
+
+/// The part of a score that the priority gives.
+pub fn priority_score(spec: &ModelSpec, priority: Priority) -> f64 {
+    match (priority, spec.tier) {
         (Priority::Speed, Tier::Ram) => 2.0,
         (Priority::Speed, Tier::Swap) => 0.5,
         (Priority::Quality, _) => 0.2 * spec.size_gb,
         (Priority::Balanced, Tier::Ram) => 1.5,
         (Priority::Balanced, Tier::Swap) => 1.0 + 0.1 * spec.size_gb,
-    };
-    need + fit
+    }
+}
+
+/// Every model with the wanted capabilities, highest score first, ties in
+/// library order; `chosen` (what [`choose`] picked) first whatever rounding says.
+pub fn rank<'a>(
+    library: impl IntoIterator<Item = (&'a String, &'a ModelSpec)>,
+    wanted: &[String],
+    priority: Priority,
+    chosen: &str,
+) -> Vec<(&'a String, f64, f64)> {
+    let mut ranked: Vec<(&String, f64, f64)> = library
+        .into_iter()
+        .filter(|(_, spec)| spec.has_all(wanted))
+        .map(|(name, spec)| {
+            (
+                name,
+                score(spec, wanted.len(), priority),
+                priority_score(spec, priority),
+            )
+        })
+        .collect();
+    // A stable sort on scores rounded to 1e-9: equal ones keep library order.
+    let rounded = |x: f64| (x * 1e9).round();
+    ranked.sort_by(|a, b| rounded(b.1).total_cmp(&rounded(a.1)));
+    if let Some(at) = ranked.iter().position(|(n, _, _)| n.as_str() == chosen) {
+        let first = ranked.remove(at);
+        ranked.insert(0, first);
+    }
+    ranked
 }
 
 /// The best model with every wanted capability, with its score; the earlier

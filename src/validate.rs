@@ -5,14 +5,14 @@
 use crate::error::{ApiError, ErrorCode};
 use crate::model::{ModelSpec, Tier, MAX_MODEL_GB};
 use crate::protocol::{
-    Command, HotLoad, LoadModel, Priority, PullModel, Request, RequestId, Selection,
+    Command, HotLoad, LoadModel, PlanRequest, Priority, PullModel, Request, RequestId, Selection,
     SimulatedFailure,
 };
 use crate::text::{is_capability_tag, is_model_name, kind_of, num, quote, quote_value};
 use serde_json::{Map, Value};
 
 /// Commands in the order error messages list them.
-pub const COMMANDS: [&str; 15] = [
+pub const COMMANDS: [&str; 16] = [
     "hot_load",
     "load_status",
     "list_models",
@@ -28,10 +28,11 @@ pub const COMMANDS: [&str; 15] = [
     "pin_model",
     "unpin_model",
     "list_repository",
+    "plan_load",
 ];
 
 /// Keys that together form one command: selection by need.
-pub const SELECT_KEYS: [&str; 3] = ["capabilities", "priority", "auto_select"];
+pub const SELECT_KEYS: [&str; 4] = ["capabilities", "priority", "auto_select", "explain"];
 
 const DEFAULT_CAPABILITY: &str = "text-generation";
 const MAX_CAPABILITIES: usize = 16;
@@ -285,7 +286,8 @@ fn parse_command(obj: &Map<String, Value>) -> Result<Command, ApiError> {
         "delete_model" => text_value(name, value, "a model name").map(Command::DeleteModel),
         "pin_model" => text_value(name, value, "a model name").map(|m| Command::Pin(m, true)),
         "unpin_model" => text_value(name, value, "a model name").map(|m| Command::Pin(m, false)),
-        _ => flag(name, value).map(|()| Command::ListRepository),
+        "list_repository" => flag(name, value).map(|()| Command::ListRepository),
+        _ => parse_plan(value).map(Command::PlanLoad),
     }
 }
 
@@ -339,9 +341,20 @@ fn parse_selection_by_need(obj: &Map<String, Value>) -> Result<Selection, ApiErr
             ))
         }
     };
+    let explain = match obj.get("explain") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(fault(
+                ErrorCode::InvalidRequest,
+                format!("explain must be true or false, not {}.", kind_of(other)),
+            ))
+        }
+    };
     Ok(Selection::ByNeed {
         capabilities,
         priority,
+        explain,
     })
 }
 
@@ -394,6 +407,32 @@ fn members<'a>(
         ));
     }
     Ok(obj)
+}
+
+/// `plan_load`: `{"hot_load": …}`, `{"load_model": …}` or `{"pull_model": …}`.
+/// The shape of `plan_load` itself is checked here; a fault of the request
+/// inside is the plan's answer (refused), not an error of `plan_load`.
+fn parse_plan(value: &Value) -> Result<Result<PlanRequest, ApiError>, ApiError> {
+    const PLANNED: [&str; 3] = ["hot_load", "load_model", "pull_model"];
+    let obj = members(
+        "plan_load",
+        value,
+        &PLANNED,
+        "an object with one of hot_load, load_model, pull_model",
+    )?;
+    let mut keys = obj.keys();
+    let (Some(key), None) = (keys.next(), keys.next()) else {
+        return Err(fault(
+            ErrorCode::InvalidRequest,
+            "plan_load takes exactly one of hot_load, load_model, pull_model.",
+        ));
+    };
+    let inner = obj.get(key.as_str()).unwrap_or(&Value::Null);
+    Ok(match key.as_str() {
+        "hot_load" => parse_hot_load(inner).map(PlanRequest::HotLoad),
+        "load_model" => parse_load(inner).map(PlanRequest::LoadModel),
+        _ => parse_pull(inner).map(PlanRequest::PullModel),
+    })
 }
 
 /// `pull_model`: a name, or `{model_name, model_config?, simulate?}`.
@@ -843,7 +882,8 @@ mod tests {
             ok,
             Ok(Command::Select(Selection::ByNeed {
                 capabilities: vec!["text-generation".into()],
-                priority: Priority::Balanced
+                priority: Priority::Balanced,
+                explain: false
             }))
         );
     }

@@ -320,3 +320,108 @@ fn a_full_queue_refuses_with_queue_full_before_counting_or_capacity() {
         "queue_full"
     );
 }
+
+#[test]
+fn plan_load_changes_nothing_and_the_same_request_then_gets_the_planned_outcome() {
+    let mut h = server(
+        json!({"evict": "lru", "parallelLoads": 1}),
+        json!({"ramGb": 10}),
+    );
+    for name in ["a", "b", "c"] {
+        h.send(ram(name, 2.0));
+    }
+    h.advance(20_000.0);
+    h.send(ram("slow", 0.5)); // running: the next job queues
+    let before = h.snapshot();
+    let events = h.events.len();
+    let plan = h.send(json!({"plan_load": ram("d", 2.5)}));
+    assert_eq!(
+        plan,
+        json!({"status": "success", "admitted": true, "kind": "hot_load", "evictions": ["a"],
+               "queue_position": 1, "estimated_time": "3.8s", "estimated_seconds": 3.75})
+    );
+    assert_eq!(h.snapshot(), before, "plan_load changes nothing");
+    assert_eq!(h.events.len(), events, "and emits nothing");
+    let r = h.send(ram("d", 2.5));
+    assert_eq!(r["queue_position"], 1);
+    let evicted: Vec<Value> = events_of(&h, "model_evicted")
+        .iter()
+        .map(|e| e["model_name"].clone())
+        .collect();
+    assert_eq!(evicted, [json!("a")]);
+}
+
+#[test]
+fn plan_load_of_a_refused_request_gives_its_code_and_the_request_then_gets_it() {
+    let mut h = server(json!({"maxLoaded": 1}), json!({}));
+    h.send(ram("a", 1.0));
+    for (request, want) in [
+        (ram("b", 1.0), "too_many_models"),
+        (ram("a", 1.0), "duplicate_model"),
+        (ram("x", -1.0), "invalid_size"),
+        (json!({"load_model": "nope"}), "model_not_found"),
+        (json!({"pull_model": "nope"}), "model_not_found"),
+    ] {
+        let plan = h.send(json!({ "plan_load": request.clone() }));
+        assert_eq!(plan["status"], "success");
+        assert_eq!(plan["admitted"], false);
+        assert_eq!(plan["code"], want, "{plan}");
+        assert_eq!(code(&h.send(request)), want);
+    }
+    assert_eq!(
+        h.send(json!({"plan_load": {"pull_model": "qwen2.5:0.5b"}}))["kind"],
+        "pull"
+    );
+}
+
+#[test]
+fn plan_load_itself_must_name_one_request() {
+    let mut h = server(json!({}), json!({}));
+    assert_eq!(code(&h.send(json!({"plan_load": 3}))), "invalid_request");
+    assert_eq!(code(&h.send(json!({"plan_load": {}}))), "invalid_request");
+    assert_eq!(
+        code(&h.send(json!({"plan_load": {"hot_load": {}, "pull_model": "x"}}))),
+        "invalid_request"
+    );
+    assert_eq!(
+        code(&h.send(json!({"plan_load": {"model": "x"}}))),
+        "unknown_field"
+    );
+}
+
+#[test]
+fn explain_lists_every_candidate_highest_score_first_ties_in_library_order() {
+    let mut h = Harness::new();
+    let r = h.send_and_wait(
+        json!({"capabilities": ["text-generation"], "priority": "speed", "explain": true}),
+    );
+    let candidates = r["candidates"].as_array().unwrap();
+    let names: Vec<&str> = candidates
+        .iter()
+        .map(|c| c["model"].as_str().unwrap())
+        .collect();
+    // ram models score 0.8 + 2.0 (library order among them), swap ones 0.8 + 0.5.
+    assert_eq!(
+        names,
+        [
+            "gpt2-small",
+            "gpt2-medium",
+            "gpt2-large",
+            "gpt-j-6b",
+            "llama-7b"
+        ]
+    );
+    assert_eq!(
+        r["model"], "gpt2-small",
+        "the first candidate is the one selected"
+    );
+    assert_eq!(
+        candidates[0],
+        json!({"model": "gpt2-small", "score": 2.8, "matched_capabilities": 1, "priority_score": 2.0})
+    );
+    assert!(h
+        .send(json!({"capabilities": ["text-generation"]}))
+        .get("candidates")
+        .is_none());
+    assert_eq!(code(&h.send(json!({"explain": "yes"}))), "invalid_request");
+}

@@ -10,10 +10,11 @@ use super::strings::{js_str, with_pieces, Piece};
 use crate::error::ErrorCode;
 use crate::model::{ModelSpec, Tier};
 use crate::protocol::{
-    Body, Cancelled, Deleted, ErrorBody, Failure, JobKind, JobList, JobStarted, JobState,
-    JobStatus, Library, LoadCounts, LoadTimes, MetricsReport, ModelList, ModelState, Phase, Pinned,
-    QueueWait, RepositoryList, RepositoryModel, RequestId, ResidencyReport, Response, Selected,
-    SelectionStats, Started, Success, SwapStats, SystemStatus, TierUsage, Unloaded,
+    Body, Cancelled, Candidate, Deleted, ErrorBody, Failure, JobKind, JobList, JobStarted,
+    JobState, JobStatus, Library, LoadCounts, LoadTimes, MetricsReport, ModelList, ModelState,
+    Phase, Pinned, Plan, PlanAdmitted, PlanRefused, QueueWait, RepositoryList, RepositoryModel,
+    RequestId, ResidencyReport, Response, Selected, SelectionStats, Started, Success, SwapStats,
+    SystemStatus, TierUsage, Unloaded,
 };
 use crate::residency::Evict;
 use indexmap::IndexMap;
@@ -63,6 +64,10 @@ literals! {
         crate::protocol::__literal_RepositoryModel(),
         crate::protocol::__literal_Deleted(),
         crate::protocol::__literal_Pinned(),
+        crate::protocol::__literal_Candidate(),
+        crate::protocol::__literal_Plan(),
+        crate::protocol::__literal_PlanAdmitted(),
+        crate::protocol::__literal_PlanRefused(),
         crate::protocol::__literal_ErrorBody(),
         crate::model::__literal_ModelSpec(copy_map),
     }

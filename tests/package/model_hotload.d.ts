@@ -10,6 +10,7 @@ R extends { delete_model: any } ? Deleted :
 R extends { pin_model: any } ? Pinned :
 R extends { unpin_model: any } ? Pinned :
 R extends { list_repository: any } ? RepositoryList :
+R extends { plan_load: any } ? Plan :
 R extends { load_status: any } ? JobStatus :
 R extends { list_models: any } ? ModelList :
 R extends { model: any } ? Selected :
@@ -84,6 +85,16 @@ export type JobState = "loading" | "success" | "failed";
 export type Evict = "none" | "lru";
 
 /**
+ * A model that has every capability asked for, and its score.
+ */
+export interface Candidate {
+    model: string;
+    score: number;
+    matched_capabilities: number;
+    priority_score: number;
+}
+
+/**
  * A model's configuration: `ram` takes up to 3 GB, `swap` up to 7 GB.
  */
 export interface ModelConfig {
@@ -104,7 +115,7 @@ export interface ModelSpec {
 /**
  * Any request `handleRequest` takes as an object.
  */
-export type Request = HotLoadRequest | LoadStatusRequest | ListModelsRequest | ModelRequest | CancelLoadRequest | UnloadModelRequest | ListJobsRequest | MetricsRequest | SystemStatusRequest | PullModelRequest | LoadModelRequest | DeleteModelRequest | PinModelRequest | UnpinModelRequest | ListRepositoryRequest | SelectRequest;
+export type Request = HotLoadRequest | LoadStatusRequest | ListModelsRequest | ModelRequest | CancelLoadRequest | UnloadModelRequest | ListJobsRequest | MetricsRequest | SystemStatusRequest | PullModelRequest | LoadModelRequest | DeleteModelRequest | PinModelRequest | UnpinModelRequest | ListRepositoryRequest | PlanLoadRequest | SelectRequest;
 
 /**
  * Make the job fail when its progress reaches `fail_at_progress` (0..1).
@@ -182,6 +193,10 @@ export interface ServerOptions {
      */
     remote?: Catalog;
     /**
+     * Bounds on what is loaded (SPEC §5.4); every default keeps §2's behaviour.
+     */
+    residency?: ResidencyOptions;
+    /**
      * A storage key: the server saves its state there after every change and
      * restores it when constructed with the same key.
      */
@@ -199,6 +214,10 @@ export interface SelectRequest {
     capabilities?: string[];
     priority?: Priority;
     auto_select?: true;
+    /**
+     * Answer with every candidate and its score.
+     */
+    explain?: boolean;
     request_id?: RequestId;
 }
 
@@ -216,6 +235,11 @@ export interface LoadTimes {
  * The literal `"success"` status.
  */
 export type Success = "success";
+
+/**
+ * The one request `plan_load` plans.
+ */
+export type Planned = PlannedHotLoad | PlannedLoadModel | PlannedPullModel;
 
 /**
  * The stable error codes of SPEC §3. The wire form is the snake_case name.
@@ -270,6 +294,33 @@ export interface ResidencyReport {
 }
 
 /**
+ * `ServerOptions.residency`.
+ */
+export interface ResidencyOptions {
+    /**
+     * Models ready + loading at most (a whole number ≥ 1; default: no limit).
+     */
+    maxLoaded?: number;
+    /**
+     * `"none"` (default): a load that does not fit is refused; `"lru"`: idle
+     * models are evicted, least recently used first.
+     */
+    evict?: Evict;
+    /**
+     * Seconds an idle model stays ready; -1 (default): never; 0: as soon as idle.
+     */
+    keepAlive?: number;
+    /**
+     * Jobs in their timed phases at once (≥ 1; default: no limit); the rest queue.
+     */
+    parallelLoads?: number;
+    /**
+     * Queued jobs at most (default 512).
+     */
+    maxQueue?: number;
+}
+
+/**
  * `delete_model`.
  */
 export interface Deleted {
@@ -294,6 +345,11 @@ export interface Pinned {
     model: string;
     pinned: boolean;
 }
+
+/**
+ * `plan_load`'s answer: what the same request sent now would get.
+ */
+export type Plan = PlanAdmitted | PlanRefused;
 
 /**
  * `{"cancel_load": job_id}`
@@ -384,6 +440,15 @@ export interface PinModelRequest {
 }
 
 /**
+ * `{"plan_load": {"hot_load": …}}` (or `load_model`, `pull_model`): what
+ * admission would decide now, changing nothing.
+ */
+export interface PlanLoadRequest {
+    plan_load: Planned;
+    request_id?: RequestId;
+}
+
+/**
  * `{"pull_model": name}` or `{"pull_model": {model_name, model_config?, simulate?}}`:
  * fetch a model to disk (from the remote catalog, or with its own config).
  */
@@ -442,6 +507,10 @@ export interface HotLoad {
     model_name: string;
     model_config: ModelConfig;
     simulate?: Simulate;
+    /**
+     * Seconds the model stays ready once idle; negative: never expires.
+     */
+    keep_alive?: number;
 }
 
 export interface JobList {
@@ -491,6 +560,10 @@ export interface LoadCounts {
 
 export interface LoadModel {
     model_name: string;
+    /**
+     * Seconds the model stays ready once idle; negative: never expires.
+     */
+    keep_alive?: number;
     simulate?: Simulate;
 }
 
@@ -513,6 +586,38 @@ export interface ModelList {
     models: Record<string, ModelSpec>;
     total_models: number;
     active_hot_loads: number;
+}
+
+export interface PlanAdmitted {
+    status: Success;
+    admitted: boolean;
+    kind: JobKind;
+    /**
+     * The models it would evict, in order.
+     */
+    evictions: string[];
+    queue_position: number;
+    estimated_time: string;
+    estimated_seconds: number;
+}
+
+export interface PlanRefused {
+    status: Success;
+    admitted: boolean;
+    code: ErrorCode;
+    reason: string;
+}
+
+export interface PlannedHotLoad {
+    hot_load: HotLoad;
+}
+
+export interface PlannedLoadModel {
+    load_model: LoadModelValue;
+}
+
+export interface PlannedPullModel {
+    pull_model: PullModelValue;
 }
 
 export interface PullModel {
@@ -541,6 +646,10 @@ export interface Selected {
     swap_executed: boolean;
     swap_time: number;
     performance_target_met: boolean;
+    /**
+     * With `explain: true`: every candidate, highest score first, ties in library order.
+     */
+    candidates?: Candidate[];
 }
 
 export interface SwapStats {
@@ -583,7 +692,7 @@ export interface Unloaded {
     tier: Tier;
 }
 
-export type Body = JobStarted | JobStatus | ModelList | Selected | Cancelled | Unloaded | JobList | MetricsReport | SystemStatus | RepositoryList | Deleted | Pinned | ErrorBody;
+export type Body = JobStarted | JobStatus | ModelList | Selected | Cancelled | Unloaded | JobList | MetricsReport | SystemStatus | RepositoryList | Deleted | Pinned | Plan | ErrorBody;
 
 export type Catalog = CatalogName | CatalogEntry[];
 
