@@ -69,7 +69,15 @@ impl Engine {
     pub fn new(config: &ServerConfig, stopwatch: Stopwatch) -> Engine {
         let mut engine = Engine {
             capacity: config.capacity,
-            library: Library::new(config.catalog.iter().cloned().collect()),
+            // With maxLoaded, the catalog's first models are loaded; the rest are known.
+            library: Library::new(
+                config
+                    .catalog
+                    .iter()
+                    .take(config.residency.max_loaded.unwrap_or(usize::MAX))
+                    .cloned()
+                    .collect(),
+            ),
             repository: catalog_repository(&config.catalog, config.start_time),
             remote: config.remote.iter().cloned().collect(),
             residency: config.residency,
@@ -155,10 +163,19 @@ impl Engine {
                 .iter()
                 .map(|(n, s)| (n.clone(), s.clone()))
                 .collect(),
+            // Saved in repository order; the sequence numbers are made anew on restore.
             repository: self
                 .repository
                 .iter()
-                .map(|(n, e)| (n.clone(), e.clone()))
+                .map(|(n, e)| {
+                    (
+                        n.clone(),
+                        Entry {
+                            seq: 0,
+                            ..e.clone()
+                        },
+                    )
+                })
                 .collect(),
             jobs: self.loader.jobs().cloned().collect(),
             current_model: self.swaps.current().map(str::to_owned),
@@ -407,6 +424,9 @@ impl Engine {
                 continue;
             }
             loading += 1;
+            if job.queued {
+                continue; // no deadline until it leaves the queue
+            }
             let deadline = job.deadline();
             if deadline < now || (settled && deadline <= now) {
                 return Err(format!("{} is still loading past its deadline", job.id));

@@ -425,3 +425,11 @@ fn explain_lists_every_candidate_highest_score_first_ties_in_library_order() {
         .is_none());
     assert_eq!(code(&h.send(json!({"explain": "yes"}))), "invalid_request");
 }
+
+#[test]
+fn with_max_loaded_the_catalog_s_first_models_are_ready_and_the_rest_available() {
+    let mut h = Harness::with_options(json!({"clock": "manual", "residency": {"maxLoaded": 2}}));
+    assert_eq!(listed(&mut h), ["gpt2-small", "gpt2-medium"]);
+    assert_eq!(state(&mut h, "llama-7b"), "available");
+    assert_eq!(h.send(json!({"list_repository": true}))["total_models"], 6);
+}
