@@ -452,6 +452,7 @@ pub enum Plan {
 #[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct PlanAdmitted {
     pub status: Success,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "true"))]
     pub admitted: bool,
     pub kind: JobKind,
     /// The models it would evict, in order.
@@ -466,6 +467,7 @@ pub struct PlanAdmitted {
 #[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct PlanRefused {
     pub status: Success,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "false"))]
     pub admitted: bool,
     pub code: ErrorCode,
     pub reason: String,

@@ -590,7 +590,7 @@ export interface ModelList {
 
 export interface PlanAdmitted {
     status: Success;
-    admitted: boolean;
+    admitted: true;
     kind: JobKind;
     /**
      * The models it would evict, in order.
@@ -603,7 +603,7 @@ export interface PlanAdmitted {
 
 export interface PlanRefused {
     status: Success;
-    admitted: boolean;
+    admitted: false;
     code: ErrorCode;
     reason: string;
 }
