@@ -225,6 +225,69 @@ function scaling() {
   return scenarios;
 }
 
+/**
+ * SPEC §5 at scale, ours alone (the reference has no repository): listing the
+ * repository against the library, planning and admitting with an eviction,
+ * expiring, at 1,000 and 10,000 ready models; and the timers that 10,000
+ * keep-alives arm on the real clock.
+ */
+async function residencyAtScale() {
+  const sizesOf = QUICK ? [300, 1000] : [1000, 10_000];
+  const catalog = (n) => Array.from({ length: n }, (_, i) => ({ name: `m-${i}`, size_gb: 0.1, tier: "ram", capabilities: ["chat"] }));
+  const rows = {};
+  for (const n of sizesOf) {
+    const opts = { clock: "manual", ramGb: 1e6, catalog: catalog(n) };
+    const list = new ours.Server(opts);
+    const reps = n >= 10_000 ? 10 : 50;
+    const us = async (call, k) => (await timeCalls(call, k)) / 1000;
+    for (let w = 0; w < 3; w++) { await list.handleRequest({ list_models: true }); await list.handleRequest({ list_repository: true }); }
+    const listModels = median(await Promise.all([0, 1, 2].map(() => us(() => list.handleRequest({ list_models: true }), reps))));
+    const listRepository = median(await Promise.all([0, 1, 2].map(() => us(() => list.handleRequest({ list_repository: true }), reps))));
+    list.free();
+    // Every model ready and idle, the count at its limit: each load evicts the least recently used.
+    const full = new ours.Server({ ...opts, residency: { maxLoaded: n, evict: "lru" } });
+    const load = hl("incoming", 0.1);
+    const plan = { plan_load: load };
+    await full.handleRequest(plan);
+    const planUs = await us(() => full.handleRequest(plan), 2000);
+    let i = 0;
+    const admitUs = await us(async () => {
+      const r = await full.handleRequest(hl(`new-${i++}`, 0.1));
+      full.advance(150); // ready: the count stays at its limit
+      return r;
+    }, QUICK ? 200 : 1000);
+    full.free();
+    // Every model expires at once: the cost of each expiry.
+    const expiring = new ours.Server({ ...opts, residency: { keepAlive: 1 } });
+    const t0 = process.hrtime.bigint();
+    expiring.advance(1000);
+    const expiryUs = Number(process.hrtime.bigint() - t0) / 1000 / n;
+    const left = Object.keys((await expiring.handleRequest({ list_models: true })).models).length;
+    expiring.free();
+    rows[n] = { listModels, listRepository, planUs, admitUs, expiryUs, left };
+  }
+  // 10,000 keep-alives on the real clock: the timers armed.
+  const real = { setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout };
+  const armed = new Set();
+  let maxArmed = 0;
+  globalThis.setTimeout = (cb, ms, ...rest) => {
+    const id = real.setTimeout(() => { armed.delete(id); cb(...rest); }, ms);
+    armed.add(id); maxArmed = Math.max(maxArmed, armed.size);
+    return id;
+  };
+  globalThis.clearTimeout = (id) => { armed.delete(id); real.clearTimeout(id); };
+  try {
+    const s = new ours.Server({ ramGb: 1e6, catalog: catalog(sizesOf[sizesOf.length - 1]), residency: { keepAlive: 3600 } });
+    for (let k = 0; k < 100; k++) await s.handleRequest({ model: `m-${k}` });
+    await new Promise((ok) => real.setTimeout(ok, 20));
+    rows.timers = { maxArmed, armed: armed.size, models: sizesOf[sizesOf.length - 1] };
+    s.free();
+  } finally {
+    Object.assign(globalThis, real);
+  }
+  return { sizesOf, rows };
+}
+
 function sizes() {
   const gz = (f) => gzipSync(readFileSync(join(root, "pkg", f)), { level: 9 }).length;
   // The glue and the JS snippets wasm-bindgen copies (response builders, request reader).
@@ -308,7 +371,20 @@ const scalingTable = [
   }),
 ].join("\n");
 const noReference = theirs ? "" : `\nThe reference (${REFERENCE}) was not found: its columns are empty (${NA}).\n`;
-const report = `# Benchmarks\n\nMeasured by \`make bench\` (${QUICK ? "QUICK MODE: not representative" : `${ROUNDS} interleaved rounds`}) on ${new Date().toISOString().slice(0, 10)}.\nMachine: ${machine}.\n${noReference}\n## Per call (median microseconds; ratio = model-hotload ÷ reference, median of per-round ratios)\n\n${table}\n\n## Timers, memory, size, instantiation\n\n${others}\n\n## Where the time of a call goes\n\n${floorTable}\n\n## Scaling: per-request cost as jobs accumulate (target: last ÷ first ≤ 1.2×)\n\nmodel-hotload alone (the reference keeps every job, so its lists grow by design), on a manual clock from 0, one process per scenario. Each job is a \`hot_load\` cancelled at once; at each point every request kind is timed (median of ${QUICK ? 3 : 5} rounds), \`load_status\` on the latest job and \`list_jobs\` over the 1,000 retained. A first server warms every path up and is freed; WASM memory is the module's whole memory (${fmt(scaled[0].points[0].memoryAtStart / 2 ** 20, 1)} MiB after the warm-up; it never shrinks).\n\n${scalingTable}\n`;
+const res = await residencyAtScale();
+const [small, large] = res.sizesOf;
+const rs = res.rows[small], rl = res.rows[large];
+const residencyTable = [
+  `| figure (model-hotload alone) | ${small.toLocaleString("en")} models | ${large.toLocaleString("en")} models | target |`,
+  "|---|---:|---:|---|",
+  `| \`list_models\` (µs) | ${fmt(rs.listModels, 0)} | ${fmt(rl.listModels, 0)} | |`,
+  `| \`list_repository\` (µs) | ${fmt(rs.listRepository, 0)} | ${fmt(rl.listRepository, 0)} | ≤ 2× \`list_models\`: ${fmt(rl.listRepository / rl.listModels)}× |`,
+  `| \`plan_load\` that would evict one of them (µs) | ${fmt(rs.planUs)} | ${fmt(rl.planUs)} | flat: ${fmt(rl.planUs / rs.planUs)}× |`,
+  `| \`hot_load\` admitted by evicting the least recently used, then ready (µs per cycle) | ${fmt(rs.admitUs)} | ${fmt(rl.admitUs)} | flat: ${fmt(rl.admitUs / rs.admitUs)}× |`,
+  `| each keep-alive expiry, all at one instant (µs) | ${fmt(rs.expiryUs)} | ${fmt(rl.expiryUs)} | flat: ${fmt(rl.expiryUs / rs.expiryUs)}× (left ready: ${rs.left} / ${rl.left}) |`,
+  `| JS timers armed at once, ${res.rows.timers.models.toLocaleString("en")} models with keep-alives (real clock) | | ${res.rows.timers.maxArmed} (${res.rows.timers.armed} at the end) | 1 |`,
+].join("\n");
+const report = `# Benchmarks\n\nMeasured by \`make bench\` (${QUICK ? "QUICK MODE: not representative" : `${ROUNDS} interleaved rounds`}) on ${new Date().toISOString().slice(0, 10)}.\nMachine: ${machine}.\n${noReference}\n## Per call (median microseconds; ratio = model-hotload ÷ reference, median of per-round ratios)\n\n${table}\n\n## Timers, memory, size, instantiation\n\n${others}\n\n## Where the time of a call goes\n\n${floorTable}\n\n## Scaling: per-request cost as jobs accumulate (target: last ÷ first ≤ 1.2×)\n\nmodel-hotload alone (the reference keeps every job, so its lists grow by design), on a manual clock from 0, one process per scenario. Each job is a \`hot_load\` cancelled at once; at each point every request kind is timed (median of ${QUICK ? 3 : 5} rounds), \`load_status\` on the latest job and \`list_jobs\` over the 1,000 retained. A first server warms every path up and is freed; WASM memory is the module's whole memory (${fmt(scaled[0].points[0].memoryAtStart / 2 ** 20, 1)} MiB after the warm-up; it never shrinks).\n\n${scalingTable}\n\n## Repository and residency at scale\n\nEvery model 0.1 GB and ready in a tier of 1,000,000 GB; \`plan_load\` and the admissions run with \`maxLoaded\` at the number of models and \`evict: "lru"\`, so each evicts the least recently used; the expiries with \`keepAlive: 1\`, all due at one instant.\n\n${residencyTable}\n`;
 console.log(report);
 writeFileSync(OUT, report + (existsSync(join(root, "bench/NOTES.md")) && !QUICK ? "\n" + readFileSync(join(root, "bench/NOTES.md"), "utf8") : ""));
 console.log(`written to ${OUT}`);
