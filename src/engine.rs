@@ -28,6 +28,7 @@ use crate::swap::{Swap, Swaps, Ticket};
 use crate::text::{format_seconds, num, num2, quote, tidy};
 use crate::validate::{parse_text, Rejection};
 use indexmap::IndexMap;
+use std::rc::Rc;
 
 /// A monotonic clock in ms, used only to measure how long a selection takes.
 pub type Stopwatch = Box<dyn Fn() -> f64>;
@@ -63,6 +64,8 @@ pub struct Engine {
     stopwatch: Stopwatch,
     /// Counts changes of state, so a driver saves only when something changed.
     revision: u64,
+    /// `list_repository`'s models at a revision, shared until the next change.
+    listing: Option<(u64, Rc<Vec<RepositoryModel>>)>,
 }
 
 impl Engine {
@@ -90,6 +93,7 @@ impl Engine {
             completions: Vec::new(),
             stopwatch,
             revision: 0,
+            listing: None,
         };
         engine.touch_all(config.start_time);
         engine
@@ -145,6 +149,7 @@ impl Engine {
             completions: Vec::new(),
             stopwatch,
             revision: 0,
+            listing: None,
         };
         engine
             .check_consistent()
@@ -878,9 +883,25 @@ impl Engine {
         })
     }
 
-    fn list_repository(&self) -> RepositoryList {
-        let models: Vec<RepositoryModel> = self
-            .repository
+    /// The listing, made once per revision: it changes only when the state does.
+    fn list_repository(&mut self) -> RepositoryList {
+        let models = match &self.listing {
+            Some((revision, models)) if *revision == self.revision => Rc::clone(models),
+            _ => {
+                let models = Rc::new(self.repository_models());
+                self.listing = Some((self.revision, Rc::clone(&models)));
+                models
+            }
+        };
+        RepositoryList {
+            status: Success::Success,
+            total_models: models.len(),
+            models,
+        }
+    }
+
+    fn repository_models(&self) -> Vec<RepositoryModel> {
+        self.repository
             .iter()
             .map(|(name, entry)| RepositoryModel {
                 name: name.clone(),
@@ -895,12 +916,7 @@ impl Engine {
                 job_id: self.loader.active_job(name).map(|j| j.id.clone()),
                 last_error: entry.last_error.clone(),
             })
-            .collect();
-        RepositoryList {
-            status: Success::Success,
-            total_models: models.len(),
-            models,
-        }
+            .collect()
     }
 
     /// `last_used + keep_alive` of a ready model that may expire (SPEC §5.4).

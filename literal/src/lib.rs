@@ -227,36 +227,49 @@ struct Field {
     flatten: bool,
 }
 
-/// One collected type: its options (`copy_map`) and its shape.
+/// One collected type: its options (`copy_map`, `copy_list`) and its shape.
 struct Entry {
-    copy_map: bool,
+    copies: Copies,
     item: DeriveInput,
+}
+
+/// Which copy functions a type gets besides its builder.
+#[derive(Clone, Copy, Default)]
+struct Copies {
+    /// `copyMap_<Type>(entries)`: a `[name, object]` view as one fresh object of objects.
+    map: bool,
+    /// `copyList_<Type>(items)`: a list view as a fresh array of objects.
+    list: bool,
 }
 
 impl quote::ToTokens for Entry {
     fn to_tokens(&self, tokens: &mut Tokens) {
-        let option = self.copy_map.then(|| quote!(copy_map));
+        let map = self.copies.map.then(|| quote!(copy_map));
+        let list = self.copies.list.then(|| quote!(copy_list));
         let item = &self.item;
-        tokens.extend(quote!([#option] #item));
+        tokens.extend(quote!([#map #list] #item));
     }
 }
 
 fn entry(input: syn::parse::ParseStream) -> syn::Result<Entry> {
     let options;
     syn::bracketed!(options in input);
-    let mut copy_map = false;
+    let mut copies = Copies::default();
     while !options.is_empty() {
         let option: syn::Ident = options.parse()?;
-        if option != "copy_map" {
-            return Err(syn::Error::new(
-                option.span(),
-                "the only option is copy_map",
-            ));
+        match option.to_string().as_str() {
+            "copy_map" => copies.map = true,
+            "copy_list" => copies.list = true,
+            _ => {
+                return Err(syn::Error::new(
+                    option.span(),
+                    "the options are copy_map and copy_list",
+                ))
+            }
         }
-        copy_map = true;
     }
     Ok(Entry {
-        copy_map,
+        copies,
         item: input.parse()?,
     })
 }
@@ -320,10 +333,10 @@ fn generate(entries: &[Entry]) -> syn::Result<Tokens> {
     let mut js = String::new();
     let mut imports = Vec::new();
     let mut impls = Vec::new();
-    for Entry { copy_map, item } in entries {
+    for Entry { copies, item } in entries {
         match &item.data {
             Data::Struct(data) => {
-                let parts = structure(&module, &item.ident, &data.fields, *copy_map)?;
+                let parts = structure(&module, &item.ident, &data.fields, *copies)?;
                 js.push_str(&parts.js);
                 imports.push(parts.imports);
                 impls.push(parts.impls);
@@ -412,8 +425,11 @@ fn structure(
     module: &syn::Ident,
     name: &syn::Ident,
     fields: &Fields,
-    copy_map: bool,
+    copies: Copies,
 ) -> syn::Result<Parts> {
+    let (copy_map, copy_list) = (copies.map, copies.list);
+    let list_js = format!("copyList_{name}");
+    let list_fn = format_ident!("copy_list_{}", name.to_string().to_lowercase());
     let fields = fields_of(fields)?;
     let build_js = format!("build_{name}");
     let copy_js = format!("copyMap_{name}");
@@ -463,6 +479,31 @@ fn structure(
         ));
     }
     js.push_str("  return o;\n}\n");
+    // A fresh copy of one object of the view: arrays are copied too.
+    let copied = |m: &str| -> String {
+        fields
+            .iter()
+            .filter(|f| !f.skip_none)
+            .map(|f| {
+                let key = js_key(&f.key);
+                let copy = if is_vec(&f.ty) { ".slice()" } else { "" };
+                format!("{key}: {m}[{key}]{copy}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if copy_list {
+        if fields.iter().any(|f| f.flatten || f.skip_none) {
+            return Err(syn::Error::new_spanned(
+                name,
+                "Literal: copy_list of a type with flattened or skipped fields",
+            ));
+        }
+        js.push_str(&format!(
+            "export function {list_js}(items) {{\n  const out = new Array(items.length);\n  for (let i = 0; i < items.length; i++) {{\n    const m = items[i];\n    out[i] = {{ {} }};\n  }}\n  return out;\n}}\n",
+            copied("m")
+        ));
+    }
     if copy_map {
         if fields.iter().any(|f| f.flatten) {
             return Err(syn::Error::new_spanned(
@@ -470,19 +511,9 @@ fn structure(
                 "Literal: copy_map of a flattened type",
             ));
         }
-        // A fresh copy of a [name, object] list as one object: arrays are copied too.
-        let copies: Vec<String> = fields
-            .iter()
-            .filter(|f| !f.skip_none)
-            .map(|f| {
-                let key = js_key(&f.key);
-                let copy = if is_vec(&f.ty) { ".slice()" } else { "" };
-                format!("{key}: m[{key}]{copy}")
-            })
-            .collect();
         js.push_str(&format!(
             "export function {copy_js}(entries) {{\n  const out = {{}};\n  for (let i = 0; i < entries.length; i++) {{\n    const name = entries[i][0], m = entries[i][1];\n    const c = {{ {} }};\n",
-            copies.join(", ")
+            copied("m")
         ));
         for f in fields.iter().filter(|f| f.skip_none) {
             let key = js_key(&f.key);
@@ -560,6 +591,22 @@ fn structure(
             }
         }
     });
+    let list = copy_list.then(|| {
+        quote! {
+            #[allow(clippy::all)]
+            impl LiteralList for #name {
+                fn copy_list(items: &::wasm_bindgen::JsValue) -> ::wasm_bindgen::JsValue {
+                    #module::#list_fn(items)
+                }
+            }
+        }
+    });
+    let list_import = copy_list.then(|| {
+        quote! {
+            #[wasm_bindgen(js_name = #list_js)]
+            pub fn #list_fn(items: &::wasm_bindgen::JsValue) -> ::wasm_bindgen::JsValue;
+        }
+    });
     let copy_import = copy_map.then(|| {
         quote! {
             #[wasm_bindgen(js_name = #copy_js)]
@@ -573,6 +620,7 @@ fn structure(
             #[allow(clippy::too_many_arguments)]
             pub fn #build(#(#params),*) -> ::wasm_bindgen::JsValue;
             #copy_import
+            #list_import
         },
         impls: quote! {
             #[allow(clippy::all)]
@@ -589,6 +637,7 @@ fn structure(
                 }
             }
             #copy
+            #list
         },
     })
 }
@@ -633,8 +682,16 @@ mod tests {
             panic!("a struct")
         };
         let module = format_ident!("m");
-        structure(&module, &item.ident, &data.fields, copy_map)
-            .map(|p| format!("{}\n{}\n{}", p.js, p.imports, p.impls))
+        structure(
+            &module,
+            &item.ident,
+            &data.fields,
+            Copies {
+                map: copy_map,
+                list: copy_map,
+            },
+        )
+        .map(|p| format!("{}\n{}\n{}", p.js, p.imports, p.impls))
     }
 
     #[test]

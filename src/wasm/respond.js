@@ -16,3 +16,12 @@ export function libraryView(json) {
     return [];
   }
 }
+
+// The repository's listing as a view, made once per change of the server's state.
+export function listView(json) {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return [];
+  }
+}

@@ -39,6 +39,11 @@ pub trait LiteralMap {
     fn copy_map(entries: &JsValue) -> JsValue;
 }
 
+/// A fresh copy of a list view, as an array of such objects.
+pub trait LiteralList {
+    fn copy_list(items: &JsValue) -> JsValue;
+}
+
 literals! {
     {}
     {
@@ -61,7 +66,7 @@ literals! {
         crate::protocol::__literal_SystemStatus(),
         crate::protocol::__literal_TierUsage(),
         crate::protocol::__literal_RepositoryList(),
-        crate::protocol::__literal_RepositoryModel(),
+        crate::protocol::__literal_RepositoryModel(copy_list),
         crate::protocol::__literal_Deleted(),
         crate::protocol::__literal_Pinned(),
         crate::protocol::__literal_Candidate(),
@@ -85,6 +90,8 @@ extern "C" {
     fn push(array: &Array, item: &JsValue);
     #[wasm_bindgen(js_name = libraryView)]
     fn library_view_of(json: &str) -> JsValue;
+    #[wasm_bindgen(js_name = listView)]
+    fn list_view_of(json: &str) -> JsValue;
 }
 
 impl ToPiece for String {
@@ -174,48 +181,59 @@ impl<T: Literal> ToPiece for Vec<T> {
 /// The library: a copy of its cached view, so every answer owns its objects.
 impl ToPiece for Library {
     fn piece(&self) -> Piece<'_> {
-        Piece::Value(ModelSpec::copy_map(&library_view(self)))
+        let view = LIBRARY_VIEWS.with(|views| {
+            views.view(self, |library| {
+                library_view_of(&serde_json::to_string(&**library).unwrap_or_default())
+            })
+        });
+        Piece::Value(ModelSpec::copy_map(&view))
     }
 }
 
-/// How many libraries' JS views are kept (several servers may alternate).
-const VIEWS: usize = 4;
-
-type WeakLibrary = Weak<IndexMap<String, ModelSpec>>;
-
-thread_local! {
-    /// The JS view of each library recently listed, most recent first. A
-    /// `Weak` keeps its allocation, so no other library can take its address;
-    /// the engine changes a library copy-on-write, so a changed one no longer
-    /// upgrades and is made again.
-    static VIEWS_CACHE: RefCell<Vec<(WeakLibrary, JsValue)>> = const { RefCell::new(Vec::new()) };
+/// The repository's listing: likewise, a copy of its cached view.
+impl ToPiece for Rc<Vec<RepositoryModel>> {
+    fn piece(&self) -> Piece<'_> {
+        let view = LISTING_VIEWS.with(|views| {
+            views.view(self, |models| {
+                list_view_of(&serde_json::to_string(&**models).unwrap_or_default())
+            })
+        });
+        Piece::Value(RepositoryModel::copy_list(&view))
+    }
 }
 
-/// The library as `[name, model]` pairs in JS, made once per change of the
-/// library; `copy_map` copies it for each response.
-fn library_view(library: &Library) -> JsValue {
-    let same = |weak: &WeakLibrary| {
-        weak.upgrade()
-            .is_some_and(|live| Rc::ptr_eq(&live, library))
-    };
-    VIEWS_CACHE.with(|cache| {
-        let Ok(mut cache) = cache.try_borrow_mut() else {
-            return make_view(library);
+/// How many views of each kind are kept (several servers may alternate).
+const VIEWS: usize = 4;
+
+/// JS views of values the engine shares (`Rc`) and changes copy-on-write or
+/// anew, most recent first. A `Weak` keeps its allocation, so no other value
+/// can take its address; a changed value no longer upgrades and is made again.
+struct Views<T>(RefCell<Vec<(Weak<T>, JsValue)>>);
+
+impl<T> Views<T> {
+    const fn new() -> Views<T> {
+        Views(RefCell::new(Vec::new()))
+    }
+
+    fn view(&self, value: &Rc<T>, make: impl FnOnce(&Rc<T>) -> JsValue) -> JsValue {
+        let Ok(mut cache) = self.0.try_borrow_mut() else {
+            return make(value);
         };
+        let same = |weak: &Weak<T>| weak.upgrade().is_some_and(|live| Rc::ptr_eq(&live, value));
         if let Some(at) = cache.iter().position(|(weak, _)| same(weak)) {
             let entry = cache.remove(at);
             let view = entry.1.clone();
             cache.insert(0, entry);
             return view;
         }
-        let view = make_view(library);
-        cache.insert(0, (Rc::downgrade(library), view.clone()));
+        let view = make(value);
+        cache.insert(0, (Rc::downgrade(value), view.clone()));
         cache.truncate(VIEWS);
         view
-    })
+    }
 }
 
-fn make_view(library: &Library) -> JsValue {
-    // Names and plain numbers always serialize; if not, the view is empty.
-    library_view_of(&serde_json::to_string(&**library).unwrap_or_default())
+thread_local! {
+    static LIBRARY_VIEWS: Views<IndexMap<String, ModelSpec>> = const { Views::new() };
+    static LISTING_VIEWS: Views<Vec<RepositoryModel>> = const { Views::new() };
 }
