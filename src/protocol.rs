@@ -621,7 +621,7 @@ pub struct ResidencyReport {
 #[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
 pub struct RepositoryList {
     pub status: Success,
-    /// Shared, not copied, until the server's state next changes.
+    // Shared, not copied, until the server's state next changes.
     #[cfg_attr(target_arch = "wasm32", tsify(type = "RepositoryModel[]"))]
     pub models: std::rc::Rc<Vec<RepositoryModel>>,
     pub total_models: usize,
