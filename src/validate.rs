@@ -435,50 +435,55 @@ fn parse_plan(value: &Value) -> Result<Result<PlanRequest, ApiError>, ApiError> 
     })
 }
 
-/// `pull_model`: a name, or `{model_name, model_config?, simulate?}`.
-fn parse_pull(value: &Value) -> Result<PullModel, ApiError> {
+/// The members of a command's object, when its value is one.
+type Members<'a> = Option<&'a Map<String, Value>>;
+
+/// A command whose value is a model name, or an object with `model_name` and
+/// some of `fields`: the name (checked), and the object if there is one.
+fn named<'a>(
+    command: &str,
+    value: &'a Value,
+    fields: &[&str],
+) -> Result<(String, Members<'a>), ApiError> {
     if let Value::String(_) = value {
-        return Ok(PullModel {
-            model_name: parse_model_name(Some(value))?,
-            spec: None,
-            simulate: None,
-        });
+        return Ok((parse_model_name(Some(value))?, None));
     }
     let obj = members(
+        command,
+        value,
+        fields,
+        "a model name or an object with model_name",
+    )?;
+    Ok((parse_model_name(obj.get("model_name"))?, Some(obj)))
+}
+
+/// `pull_model`: a name, or `{model_name, model_config?, simulate?}`.
+fn parse_pull(value: &Value) -> Result<PullModel, ApiError> {
+    let (model_name, obj) = named(
         "pull_model",
         value,
         &["model_name", "model_config", "simulate"],
-        "a model name or an object with model_name",
     )?;
+    let field = |key: &str| obj.and_then(|o| o.get(key));
     Ok(PullModel {
-        model_name: parse_model_name(obj.get("model_name"))?,
-        spec: obj
-            .get("model_config")
-            .map(parse_model_config)
-            .transpose()?,
-        simulate: obj.get("simulate").map(parse_simulate).transpose()?,
+        model_name,
+        spec: field("model_config").map(parse_model_config).transpose()?,
+        simulate: field("simulate").map(parse_simulate).transpose()?,
     })
 }
 
-/// `load_model`: a name, or `{model_name, simulate?}`.
+/// `load_model`: a name, or `{model_name, keep_alive?, simulate?}`.
 fn parse_load(value: &Value) -> Result<LoadModel, ApiError> {
-    if let Value::String(_) = value {
-        return Ok(LoadModel {
-            model_name: parse_model_name(Some(value))?,
-            simulate: None,
-            keep_alive: None,
-        });
-    }
-    let obj = members(
+    let (model_name, obj) = named(
         "load_model",
         value,
         &["model_name", "keep_alive", "simulate"],
-        "a model name or an object with model_name",
     )?;
+    let field = |key: &str| obj.and_then(|o| o.get(key));
     Ok(LoadModel {
-        model_name: parse_model_name(obj.get("model_name"))?,
-        keep_alive: obj.get("keep_alive").map(parse_keep_alive).transpose()?,
-        simulate: obj.get("simulate").map(parse_simulate).transpose()?,
+        model_name,
+        keep_alive: field("keep_alive").map(parse_keep_alive).transpose()?,
+        simulate: field("simulate").map(parse_simulate).transpose()?,
     })
 }
 
