@@ -465,7 +465,7 @@ impl Engine {
             Some(entry) => entry.spec = spec.clone(),
             None => self
                 .repository
-                .insert(model_name.clone(), Entry::new(spec.clone(), true)),
+                .insert(model_name.clone(), Entry::new(spec.clone(), true, now)),
         }
         if let Some(entry) = self.repository.get_mut(&model_name) {
             entry.keep_alive = keep_alive;
@@ -478,7 +478,7 @@ impl Engine {
     fn pull(&mut self, p: PullModel, now: f64) -> Result<JobStarted, ApiError> {
         let (spec, admission) = self.check_pull(&p)?;
         self.repository
-            .insert(p.model_name.clone(), Entry::new(spec.clone(), true));
+            .insert(p.model_name.clone(), Entry::new(spec.clone(), true, now));
         Ok(self.start_job(
             JobKind::Pull,
             p.model_name,
@@ -627,6 +627,7 @@ impl Engine {
                 expires_at: self.expires_at(name, entry),
                 job_id: self.loader.active_job(name).map(|j| j.id.clone()),
                 last_error: entry.last_error.clone(),
+                modified_at: entry.modified,
             })
             .collect()
     }
@@ -896,6 +897,9 @@ impl Engine {
                 if let Some(entry) = self.repository.get_mut(&job.model_name) {
                     entry.provisional = false;
                     entry.last_error = None;
+                    if job.kind != JobKind::Load {
+                        entry.modified = time;
+                    }
                     if ready {
                         entry.last_used = Some(time);
                     }
@@ -979,7 +983,7 @@ fn reject(rejection: Rejection) -> Reply {
 fn catalog_repository(catalog: &[(String, ModelSpec)], start: f64) -> Repository {
     let mut repository = Repository::default();
     for (name, spec) in catalog {
-        let mut entry = Entry::new(spec.clone(), false);
+        let mut entry = Entry::new(spec.clone(), false, start);
         entry.last_used = Some(start);
         repository.insert(name.clone(), entry);
     }

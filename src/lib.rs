@@ -58,6 +58,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod history;
+pub mod http;
 pub mod loader;
 pub mod metrics;
 pub mod model;

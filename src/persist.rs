@@ -228,7 +228,7 @@ fn job_to_value(job: &Job) -> Value {
 fn entry_to_value(name: &str, e: &Entry) -> Value {
     json!([name, {"spec": spec_to_value(&e.spec), "pinned": e.pinned, "keep_alive": e.keep_alive.map(bits),
                   "last_used": e.last_used.map(bits),
-                  "last_error": e.last_error, "provisional": e.provisional}])
+                  "last_error": e.last_error, "provisional": e.provisional, "modified": bits(e.modified)}])
 }
 
 fn entry_from_value(value: &Value) -> Result<(String, Entry), String> {
@@ -245,6 +245,11 @@ fn entry_from_value(value: &Value) -> Result<(String, Entry), String> {
         }
     };
     let (keep_alive, last_used) = (time("keep_alive")?, time("last_used")?);
+    // Saved since the HTTP façade; older states date a model by its last use.
+    let modified = match f.0.get("modified") {
+        Some(_) => time("modified")?,
+        None => last_used,
+    };
     Ok((
         name_from_value(name)?,
         Entry {
@@ -254,6 +259,7 @@ fn entry_from_value(value: &Value) -> Result<(String, Entry), String> {
             last_used,
             last_error: f.opt_str("last_error")?.map(|e| neutralize(&e)),
             provisional: f.bool("provisional")?,
+            modified: modified.unwrap_or(0.0),
             seq: 0, // the repository numbers its entries as it reads them
         },
     ))
@@ -340,11 +346,16 @@ fn strings(list: &[Value], what: &str) -> Result<Vec<String>, String> {
 fn version_1_repository(library: &[(String, ModelSpec)], jobs: &[Job]) -> Vec<(String, Entry)> {
     let listed = library
         .iter()
-        .map(|(name, spec)| (name.clone(), Entry::new(spec.clone(), false)));
+        .map(|(name, spec)| (name.clone(), Entry::new(spec.clone(), false, 0.0)));
     let loading = jobs
         .iter()
         .filter(|j| j.is_loading() && !library.iter().any(|(n, _)| *n == j.model_name))
-        .map(|j| (j.model_name.clone(), Entry::new(j.spec.clone(), true)));
+        .map(|j| {
+            (
+                j.model_name.clone(),
+                Entry::new(j.spec.clone(), true, j.admitted),
+            )
+        });
     listed.chain(loading).collect()
 }
 

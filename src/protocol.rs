@@ -646,6 +646,9 @@ pub struct RepositoryModel {
     /// The active job's id.
     pub job_id: Option<String>,
     pub last_error: Option<String>,
+    /// When its files last changed (ms): the server's start for the catalog,
+    /// else the end of its pull or hot_load (while that runs: its admission).
+    pub modified_at: f64,
 }
 
 /// `delete_model`.

@@ -17,6 +17,9 @@ pub struct Entry {
     /// When the model last became ready or was selected (ms), if ever.
     pub last_used: Option<f64>,
     pub last_error: Option<String>,
+    /// When its files last changed (ms): the server's start for the catalog,
+    /// else the admission, then the success, of its pull or hot_load.
+    pub modified: f64,
     /// Known only through its first job, still active: if that job fails or
     /// is cancelled, the model leaves the repository as if never known.
     pub provisional: bool,
@@ -25,13 +28,14 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn new(spec: ModelSpec, provisional: bool) -> Entry {
+    pub fn new(spec: ModelSpec, provisional: bool, modified: f64) -> Entry {
         Entry {
             spec,
             pinned: false,
             keep_alive: None,
             last_used: None,
             last_error: None,
+            modified,
             provisional,
             seq: 0,
         }

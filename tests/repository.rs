@@ -107,7 +107,7 @@ fn assert_started(r: &Value, status: &str, job_id: &str, name: &str, time: &str,
     );
 }
 
-const ENTRY_KEYS: [&str; 11] = [
+const ENTRY_KEYS: [&str; 12] = [
     "name",
     "size_gb",
     "tier",
@@ -119,6 +119,7 @@ const ENTRY_KEYS: [&str; 11] = [
     "expires_at",
     "job_id",
     "last_error",
+    "modified_at",
 ];
 
 // --- list_repository and repository order ---
@@ -1442,4 +1443,23 @@ fn the_new_error_codes_have_one_clear_sentence() {
         r["reason"].as_str().unwrap().contains("unload"),
         "model_resident says to unload it first: {r}"
     );
+}
+
+#[test]
+fn modified_at_is_the_start_for_the_catalog_and_the_end_of_a_pull_or_hot_load() {
+    let mut h = server(json!({"startTime": 1000, "remote": small_remote()}));
+    let find =
+        |h: &mut Harness, name: &str| entries(h).into_iter().find(|m| m["name"] == name).unwrap();
+    assert_eq!(find(&mut h, "gpt2-small")["modified_at"], 1000.0);
+    h.advance(1000.0);
+    h.send(pull("p"));
+    assert_eq!(find(&mut h, "p")["modified_at"], 2000.0);
+    h.advance(2800.0);
+    assert_eq!(find(&mut h, "p")["state"], "available");
+    assert_eq!(find(&mut h, "p")["modified_at"], 4800.0);
+    // A load changes no files.
+    h.send(load("p"));
+    h.advance(1000.0);
+    assert_eq!(find(&mut h, "p")["state"], "ready");
+    assert_eq!(find(&mut h, "p")["modified_at"], 4800.0);
 }

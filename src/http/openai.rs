@@ -1,0 +1,7 @@
+//! The openai routes.
+
+use super::route::Found;
+
+pub(crate) fn route(_segments: &[&str]) -> Found {
+    Found::Nothing
+}

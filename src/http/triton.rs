@@ -1,0 +1,7 @@
+//! The triton routes.
+
+use super::route::Found;
+
+pub(crate) fn route(_segments: &[&str]) -> Found {
+    Found::Nothing
+}
