@@ -17,8 +17,9 @@ mod triton;
 pub mod wire;
 
 use crate::engine::{Engine, Reply};
-use crate::protocol::{Command, Event, Request, Response};
+use crate::protocol::{Event, Response};
 use crate::swap::Ticket;
+use crate::validate::parse_value;
 use std::collections::BTreeMap;
 
 pub use route::normalize_method;
@@ -91,16 +92,20 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Runs one engine request, exactly as `handleRequest` would.
-    pub fn run(&mut self, command: Command) -> Reply {
-        self.engine.handle(Request { id: None, command }, self.now)
+    /// Runs one request given as the JSON `handleRequest` takes: read by the
+    /// one reader (`validate::parse_value`), then handled by the engine.
+    pub fn request(&mut self, request: &serde_json::Value) -> Reply {
+        match parse_value(request) {
+            Ok(request) => self.engine.handle(request, self.now),
+            Err(rejection) => Reply::Now(Response::error(rejection.error, rejection.request_id)),
+        }
     }
 
     /// Runs a request that never waits for a swap (anything but a selection).
-    pub fn answer(&mut self, command: Command) -> Response {
-        match self.run(command) {
+    pub fn answer(&mut self, request: &serde_json::Value) -> Response {
+        match self.request(request) {
             Reply::Now(response) => response,
-            // Only selections wait; callers never pass one here.
+            // Only selections wait, and callers pass none here.
             Reply::AfterSwap(_) => Response::error(
                 crate::error::ApiError::new(
                     crate::error::ErrorCode::InvalidRequest,
