@@ -3,7 +3,7 @@
 // target, npm's wasm-opt on each .wasm, a size check against the budget, the
 // package.json that ties the targets together, and a copy for the playground.
 import { execFileSync } from "node:child_process";
-import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -71,6 +71,9 @@ if (nodeDir) {
   cpSync(join(root, "tools/package/node-index.d.mts"), join(outDir, nodeDir, "index.d.mts"));
 }
 const webDir = manifest.target.find((t) => t.wasm_pack_target === "web")?.dir;
+// The `model-hotload serve` command, at the root: it imports ./node/index.mjs.
+cpSync(join(root, "tools/package/cli.mjs"), join(outDir, "cli.mjs"));
+chmodSync(join(outDir, "cli.mjs"), 0o755);
 // Each build's folder has a package.json: its module type (the nodejs build is CommonJS
 // inside a "type": "module" package), and "main"/"types" for resolvers that predate
 // "exports" (TypeScript's node10, older bundlers), for which `model-hotload/node` and
@@ -93,7 +96,8 @@ const pkg = {
   keywords: ["wasm", "webassembly", "model-serving", "simulation", "hot-loading", "mock", "testing"],
   type: "module",
   sideEffects: false,
-  files: [...manifest.target.map((t) => `${t.dir}/`), "README.md", "LICENSE"],
+  files: [...manifest.target.map((t) => `${t.dir}/`), "cli.mjs", "README.md", "LICENSE"],
+  bin: { "model-hotload": "cli.mjs" },
   // Without "exports": "main" is the CommonJS build, so "types" are its declarations.
   main: node(`${NAME}.js`),
   module: web(`${NAME}.js`),

@@ -3,41 +3,34 @@
 // browser page; and its .d.ts checked against the committed reference.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { publint } from "publint";
 import { formatMessage } from "publint/utils";
 import { serve } from "../../tools/serve.mjs";
 import { CHROMIUM_ARGS } from "../e2e/browser.mjs";
+import { installedProject, pkgDir, root, run } from "./project.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "../..");
-const pkgDir = join(root, "pkg");
 let project;
 let tarball;
-
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+let remove;
 
 before(() => {
-  project = mkdtempSync(join(tmpdir(), "model-hotload-user-"));
-  run("npm", ["pack", pkgDir, "--pack-destination", project, "--silent"], project);
-  tarball = readdirSync(project).find((f) => f.endsWith(".tgz"));
-  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "a-user", private: true, type: "module" }));
-  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", `./${tarball}`], project);
+  ({ project, tarball, remove } = installedProject());
   cpSync(join(here, "fixtures"), project, { recursive: true });
 });
 
-after(() => rmSync(project, { recursive: true, force: true }));
+after(() => remove());
 
 test("the tarball holds the package and nothing else", () => {
   const listing = run("tar", ["-tzf", tarball], project).split("\n").filter(Boolean);
   for (const want of ["package/package.json", "package/README.md", "package/LICENSE", "package/web/model_hotload.js",
     "package/web/model_hotload_bg.wasm", "package/web/model_hotload.d.ts", "package/web/package.json", "package/node/index.mjs",
-    "package/node/index.d.mts", "package/node/model_hotload.js", "package/node/model_hotload_bg.wasm", "package/node/package.json"]) {
+    "package/node/index.d.mts", "package/node/model_hotload.js", "package/node/model_hotload_bg.wasm", "package/node/package.json",
+    "package/cli.mjs"]) {
     assert.ok(listing.includes(want), `${want} is packed`);
   }
   // No sources, except the JS snippets wasm-bindgen copies from src/ (their path mirrors it).
@@ -50,6 +43,8 @@ test("the tarball holds the package and nothing else", () => {
     assert.ok(key in meta, key);
   }
   assert.equal(Object.keys(meta.exports["."].node.import)[0], "types", "types come first");
+  assert.deepEqual(meta.bin, { "model-hotload": "cli.mjs" });
+  assert.equal(meta.dependencies, undefined, "nothing is installed with the package");
   assert.equal(Object.keys(meta.exports["."].browser)[0], "types", "types come first");
 });
 
@@ -72,10 +67,16 @@ const RESOLUTIONS = [
   { name: "bundler/preserve", module: "preserve", moduleResolution: "bundler", dom: true },
 ];
 
-/** Writes tsconfig.<name>.json over the strict base and compiles it; fails with tsc's output. */
-function compiles(name, { target, lib, module, moduleResolution, files }) {
+/** Writes tsconfig.<name>.json over the strict base; returns its name. */
+function tsconfig(name, { target, lib, module, moduleResolution, files }) {
   const config = `tsconfig.${name.replaceAll(/[^a-z0-9]+/gi, "-")}.json`;
   writeFileSync(join(project, config), JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { target, lib, module, moduleResolution }, files }));
+  return config;
+}
+
+/** Compiles a tsconfig.<name>.json over the strict base; fails with tsc's output. */
+function compiles(name, { target, lib, module, moduleResolution, files }) {
+  const config = tsconfig(name, { target, lib, module, moduleResolution, files });
   try {
     run("node", [tsc, "-p", config], project);
   } catch (e) {
@@ -106,17 +107,20 @@ for (const [name, target, lib, extra] of [
   }
 }
 
-test("TypeScript: the @ts-expect-error lines fail without their directives", () => {
-  // Without the directives, each marked line is an error: the types are not `any`.
-  const source = readFileSync(join(project, "client.ts"), "utf8");
-  const expected = source.split("\n").filter((l) => /^\s*\/\/ @ts-expect-error/.test(l)).length;
-  writeFileSync(join(project, "client.ts"), source.replaceAll("// @ts-expect-error", "// (expect an error)"));
-  let out = "";
-  try { run("node", [tsc, "-p", "tsconfig.json"], project); } catch (e) { out = e.stdout + e.stderr; }
-  writeFileSync(join(project, "client.ts"), source);
-  const errors = out.split("\n").filter((l) => /client\.ts\(\d+,\d+\): error/.test(l)).length;
-  assert.equal(errors, expected, out);
-});
+for (const [file, lib] of [["client.ts", ["es2022"]]]) {
+  test(`TypeScript: the @ts-expect-error lines of ${file} fail without their directives`, () => {
+    const config = tsconfig(`directives ${file}`, { target: "es2022", lib, module: "nodenext", moduleResolution: "nodenext", files: [file] });
+    // Without the directives, each marked line is an error: the types are not `any`.
+    const source = readFileSync(join(project, file), "utf8");
+    const expected = source.split("\n").filter((l) => /^\s*\/\/ @ts-expect-error/.test(l)).length;
+    writeFileSync(join(project, file), source.replaceAll("// @ts-expect-error", "// (expect an error)"));
+    let out = "";
+    try { run("node", [tsc, "-p", config], project); } catch (e) { out = e.stdout + e.stderr; }
+    writeFileSync(join(project, file), source);
+    const errors = out.split("\n").filter((l) => l.includes(`${file}(`) && /\(\d+,\d+\): error/.test(l)).length;
+    assert.equal(errors, expected, out);
+  });
+}
 
 // The packaging linters, on the tarball itself, offline (docs/PACKAGE.md: what they check).
 test("publint: nothing to report on the tarball, suggestions included", async () => {
