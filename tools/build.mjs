@@ -74,6 +74,13 @@ const webDir = manifest.target.find((t) => t.wasm_pack_target === "web")?.dir;
 // The `model-hotload serve` command, at the root: it imports ./node/index.mjs.
 cpSync(join(root, "tools/package/cli.mjs"), join(outDir, "cli.mjs"));
 chmodSync(join(outDir, "cli.mjs"), 0o755);
+// model-hotload/msw: the one entry that imports msw (an optional peer dependency), for
+// import and require; its folder's package.json serves resolvers without "exports".
+mkdirSync(join(outDir, "msw"));
+for (const [from, to] of [["msw.mjs", "index.mjs"], ["msw.d.mts", "index.d.mts"], ["msw.cjs", "index.cjs"], ["msw.d.cts", "index.d.cts"]]) {
+  cpSync(join(root, "tools/package", from), join(outDir, "msw", to));
+}
+writeFileSync(join(outDir, "msw/package.json"), JSON.stringify({ type: "commonjs", main: "./index.cjs", types: "./index.d.cts" }, null, 2) + "\n");
 // Each build's folder has a package.json: its module type (the nodejs build is CommonJS
 // inside a "type": "module" package), and "main"/"types" for resolvers that predate
 // "exports" (TypeScript's node10, older bundlers), for which `model-hotload/node` and
@@ -96,7 +103,7 @@ const pkg = {
   keywords: ["wasm", "webassembly", "model-serving", "simulation", "hot-loading", "mock", "testing"],
   type: "module",
   sideEffects: false,
-  files: [...manifest.target.map((t) => `${t.dir}/`), "cli.mjs", "README.md", "LICENSE"],
+  files: [...manifest.target.map((t) => `${t.dir}/`), "msw/", "cli.mjs", "README.md", "LICENSE"],
   bin: { "model-hotload": "cli.mjs" },
   // Without "exports": "main" is the CommonJS build, so "types" are its declarations.
   main: node(`${NAME}.js`),
@@ -118,9 +125,16 @@ const pkg = {
       import: { types: node("index.d.mts"), default: node("index.mjs") },
       require: { types: node(`${NAME}.d.ts`), default: node(`${NAME}.js`) },
     },
+    "./msw": {
+      import: { types: "./msw/index.d.mts", default: "./msw/index.mjs" },
+      require: { types: "./msw/index.d.cts", default: "./msw/index.cjs" },
+    },
     "./model_hotload_bg.wasm": web(`${NAME}_bg.wasm`),
     "./package.json": "./package.json",
   },
+  // Only model-hotload/msw needs msw, and only its users install it.
+  peerDependencies: { msw: "^2.0.0" },
+  peerDependenciesMeta: { msw: { optional: true } },
   engines: { node: ">=20" },
 };
 writeFileSync(join(outDir, "package.json"), JSON.stringify(pkg, null, 2) + "\n");

@@ -3,7 +3,7 @@
 // browser page; and its .d.ts checked against the committed reference.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -21,6 +21,9 @@ let remove;
 before(() => {
   ({ project, tarball, remove } = installedProject());
   cpSync(join(here, "fixtures"), project, { recursive: true });
+  // msw is an optional peer dependency, so npm leaves it out: the project gets the
+  // repository's (a devDependency), as a user who wants model-hotload/msw installs it.
+  symlinkSync(join(root, "node_modules/msw"), join(project, "node_modules/msw"), "dir");
 });
 
 after(() => remove());
@@ -30,7 +33,8 @@ test("the tarball holds the package and nothing else", () => {
   for (const want of ["package/package.json", "package/README.md", "package/LICENSE", "package/web/model_hotload.js",
     "package/web/model_hotload_bg.wasm", "package/web/model_hotload.d.ts", "package/web/package.json", "package/node/index.mjs",
     "package/node/index.d.mts", "package/node/model_hotload.js", "package/node/model_hotload_bg.wasm", "package/node/package.json",
-    "package/cli.mjs"]) {
+    "package/cli.mjs", "package/msw/index.mjs", "package/msw/index.d.mts", "package/msw/index.cjs", "package/msw/index.d.cts",
+    "package/msw/package.json"]) {
     assert.ok(listing.includes(want), `${want} is packed`);
   }
   // No sources, except the JS snippets wasm-bindgen copies from src/ (their path mirrors it).
@@ -43,7 +47,9 @@ test("the tarball holds the package and nothing else", () => {
     assert.ok(key in meta, key);
   }
   assert.equal(Object.keys(meta.exports["."].node.import)[0], "types", "types come first");
+  assert.equal(Object.keys(meta.exports["./msw"].import)[0], "types", "types come first");
   assert.deepEqual(meta.bin, { "model-hotload": "cli.mjs" });
+  assert.deepEqual([meta.peerDependencies.msw, meta.peerDependenciesMeta.msw], ["^2.0.0", { optional: true }]);
   assert.equal(meta.dependencies, undefined, "nothing is installed with the package");
   assert.equal(Object.keys(meta.exports["."].browser)[0], "types", "types come first");
 });
@@ -54,6 +60,21 @@ test("Node ESM: import { Server, handleRequest } with no init step", () => {
 
 test("Node CommonJS: require works", () => {
   assert.match(run("node", ["cjs-client.cjs"], project), /cjs ok/);
+});
+
+test("model-hotload/msw: import and require, with msw's setupServer", () => {
+  assert.match(run("node", ["msw-client.mjs"], project), /msw esm ok/);
+  assert.match(run("node", ["msw-client.cjs"], project), /msw cjs ok/);
+});
+
+test("model-hotload/msw: the installed package runs without msw; only that entry needs it", () => {
+  const bare = installedProject("model-hotload-no-msw-");
+  try {
+    assert.match(run("node", ["--input-type=module", "-e", 'import { Server } from "model-hotload"; new Server().free(); console.log("ok")'], bare.project), /ok/);
+    assert.throws(() => run("node", ["--input-type=module", "-e", 'import "model-hotload/msw"'], bare.project), /Cannot find package 'msw'/);
+  } finally {
+    bare.remove();
+  }
 });
 
 // TypeScript: the configurations people use. Every lib/target with Node's resolution (which
@@ -107,7 +128,14 @@ for (const [name, target, lib, extra] of [
   }
 }
 
-for (const [file, lib] of [["client.ts", ["es2022"]]]) {
+// model-hotload/msw against msw's own declarations, which need the dom lib (Request, Response).
+for (const r of RESOLUTIONS) {
+  test(`TypeScript: a strict model-hotload/msw client compiles, es2022 + dom + ${r.name}`, () => {
+    compiles(`msw ${r.name}`, { target: "es2022", lib: ["es2022", "dom"], module: r.module, moduleResolution: r.moduleResolution, files: ["msw-client.ts"] });
+  });
+}
+
+for (const [file, lib] of [["client.ts", ["es2022"]], ["msw-client.ts", ["es2022", "dom"]]]) {
   test(`TypeScript: the @ts-expect-error lines of ${file} fail without their directives`, () => {
     const config = tsconfig(`directives ${file}`, { target: "es2022", lib, module: "nodenext", moduleResolution: "nodenext", files: [file] });
     // Without the directives, each marked line is an error: the types are not `any`.
