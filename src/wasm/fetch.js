@@ -7,19 +7,28 @@
 const encoder = new TextEncoder();
 const decoder = new TextDecoder(); // invalid UTF-8 becomes U+FFFD, as Go's JSON reads it
 
+const EXCHANGE = Symbol.for("model-hotload.exchange");
+
 // `server.fetch`. exchange(method, url, body, outlet) starts an answer and
 // returns its id; the façade calls outlet(head, data, end) as it writes, head
 // being [status, name, value, ...] once, first. cancel(id) stops an answer.
 // The façade judges at most limit + 1 bytes of a body.
 export function makeFetch(exchange, cancel, limit) {
-  return async function fetch(input, init) {
+  async function fetch(input, init) {
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
     signal?.throwIfAborted();
     const { method, url, body } = await read(input, init, limit);
     signal?.throwIfAborted();
     return answer(exchange, cancel, method, url, body, signal);
-  };
+  }
+  // The same exchange without a Request or a Response, for the package's own HTTP
+  // server (`model-hotload serve`), which writes the façade's output straight to
+  // node:http: in Node 20 a Response and its ReadableStream cost more than the rest
+  // of the request. Not part of the API.
+  Object.defineProperty(fetch, EXCHANGE, { value: Object.freeze({ exchange, cancel, limit }) });
+  return fetch;
 }
+
 
 // fetch(url, {method, body: string}), as HTTP clients call it, is read as it
 // is; anything else goes through a Request, which also throws fetch's own

@@ -125,100 +125,72 @@ function readBody(req) {
   });
 }
 
-const NEXT_TURN = Symbol("next turn");
-
-/** What `promise` gives if it settles before the event loop's next turn, else NEXT_TURN. */
-function beforeNextTurn(promise) {
-  return new Promise((ok, fail) => {
-    const timer = setImmediate(ok, NEXT_TURN);
-    promise.then((value) => { clearImmediate(timer); ok(value); }, (e) => { clearImmediate(timer); fail(e); });
-  });
-}
-
 /**
- * The node:http request listener for a server's fetch. `open` collects the
- * streams being written, so that a stop can end them.
+ * The node:http request listener for a server. It runs the exchange under
+ * server.fetch (src/wasm/fetch.js) and writes what the façade writes straight to
+ * the response: in Node 20 a WHATWG Response and its ReadableStream cost more per
+ * request than all the rest. `open` holds the streams being written, for a stop.
  */
-function listener(fetch, open) {
-  return async function serveRequest(req, res) {
-    let closed = false;
-    let reader;
-    res.on("close", () => {
-      closed = true;
-      reader?.cancel().catch(() => {});
-    });
-    try {
-      const method = req.method;
-      let body, over = false;
-      if (method === "GET" || method === "HEAD") req.resume(); // no body for these: fetch would refuse one
-      else [body, over] = await readBody(req);
-      if (over) res.setHeader("connection", "close"); // the rest of it is not wanted
-      // Scheme and host are not read: the path picks the route.
-      const url = req.url.startsWith("/") ? `http://localhost${req.url}` : req.url;
-      const response = await fetch(url, body ? { method, body } : { method });
-      if (closed) {
-        response.body?.cancel().catch(() => {});
-        return;
-      }
-      res.statusCode = response.status;
-      for (const [name, value] of response.headers) res.setHeader(name, value);
-      if (response.body === null) {
-        res.end();
-        return;
-      }
-      reader = response.body.getReader();
-      const first = await reader.read();
-      if (first.done) {
-        res.end();
-        return;
-      }
-      // A whole answer's body has ended by the next turn: send it with its length.
-      // A stream's has not: send what there is now, and each chunk as it comes.
-      let pending = reader.read();
-      const second = await beforeNextTurn(pending);
-      if (second !== NEXT_TURN && second.done) {
-        res.setHeader("content-length", first.value.byteLength);
-        res.end(first.value);
-        return;
-      }
-      const stream = { res, reader };
-      open.add(stream);
-      try {
-        res.setHeader("cache-control", res.getHeader("cache-control") ?? "no-cache");
-        res.setHeader("x-accel-buffering", "no");
-        await write(res, first.value);
-        let next = second === NEXT_TURN ? await pending : second;
-        while (!next.done && !closed) {
-          await write(res, next.value);
-          next = await reader.read();
-        }
-      } finally {
-        open.delete(stream);
-      }
-      res.end();
-    } catch (e) {
-      // server.fetch answers bad input itself and never rejects: this is a bug, or a write
-      // to a client that has gone.
-      if (closed) return;
-      if (!res.headersSent) {
-        res.statusCode = 500;
-        res.setHeader("content-type", "application/json");
-        res.end(JSON.stringify({ error: `model-hotload: ${e?.message ?? e}` }));
-      } else {
-        res.destroy();
-      }
+function listener(server, open) {
+  const raw = server.fetch[Symbol.for("model-hotload.exchange")];
+  if (!raw) throw new Error("this Server has no exchange under its fetch: cli.mjs and the module are from different builds");
+  const { exchange, cancel } = raw;
+  return function serveRequest(req, res) {
+    const method = req.method;
+    if (method === "GET" || method === "HEAD") {
+      req.resume(); // a body here is ignored, as fetch refuses one
+      answer(req, res, method, "");
+      return;
     }
+    readBody(req).then(([body, over]) => {
+      if (over) res.setHeader("connection", "close"); // the rest of the upload is not wanted
+      answer(req, res, method, body);
+    }, () => res.destroy());
   };
-}
 
-/** Writes a chunk and waits while the socket's buffer is full. */
-function write(res, chunk) {
-  if (res.write(chunk)) return undefined;
-  return new Promise((ok) => {
-    const go = () => { res.off("drain", go); res.off("close", go); ok(); };
-    res.on("drain", go);
-    res.on("close", go);
-  });
+  function answer(req, res, method, body) {
+    if (res.destroyed) return;
+    let id;
+    let stream; // set while a streamed answer is open
+    const outlet = (head, data, end) => {
+      if (res.destroyed || res.writableEnded) return;
+      if (head) {
+        res.statusCode = head[0];
+        for (let i = 1; i < head.length; i += 2) res.appendHeader(head[i], head[i + 1]);
+        if (end) {
+          res.end(data); // a whole answer: node:http sends its Content-Length
+          return;
+        }
+        if (!res.hasHeader("cache-control")) res.setHeader("cache-control", "no-cache");
+        res.setHeader("x-accel-buffering", "no");
+        stream = { res, stop: () => { cancel(id); res.end(); } };
+        open.add(stream);
+        if (!data) res.flushHeaders();
+      }
+      if (data) res.write(data); // each chunk goes out as it comes (no Nagle: node:http's noDelay)
+      if (end) {
+        open.delete(stream);
+        res.end();
+      }
+    };
+    // A client that goes stops its stream (the job goes on). Outside the façade's call:
+    // never re-enter it from its own outlet.
+    res.once("close", () => {
+      if (!stream || !open.delete(stream)) return;
+      queueMicrotask(() => cancel(id));
+    });
+    // Scheme and host are not read: the path picks the route.
+    const url = req.url.startsWith("/") ? `http://localhost${req.url}` : req.url;
+    try {
+      id = exchange(method, url, body, outlet);
+    } catch (e) {
+      // The façade answers bad input itself: this is a freed server or a bug.
+      if (res.headersSent) { res.destroy(); return; }
+      res.statusCode = 500;
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ error: `model-hotload: ${e?.message ?? e}` }));
+    }
+  }
 }
 
 const showHost = (address) => (address.includes(":") ? `[${address}]` : address);
@@ -228,7 +200,7 @@ async function serve({ port, host, options }) {
   const { Server } = await import("./node/index.mjs");
   const server = new Server(options);
   const open = new Set();
-  const http = createServer({ keepAliveTimeout: 5000 }, listener(server.fetch, open));
+  const http = createServer({ keepAliveTimeout: 5000 }, listener(server, open));
   await new Promise((ok, fail) => {
     http.once("error", fail);
     http.listen(port, host, () => { http.off("error", fail); ok(); });
@@ -239,10 +211,7 @@ async function serve({ port, host, options }) {
     stopping ??= new Promise((ok) => {
       http.close(() => ok());
       // Every stream is ended as a complete response, then the idle connections closed.
-      for (const { res, reader } of open) {
-        reader.cancel().catch(() => {});
-        res.end();
-      }
+      for (const stream of open) stream.stop();
       open.clear();
       http.closeIdleConnections();
       // Answers still waiting on simulated time get a moment, then their connections go.
