@@ -2,7 +2,9 @@
 // model-hotload against the plain-JS reference (../shared/bench/reference.mjs),
 // in one Node process, interleaved A, B, A, B, …; plus timers, memory, sizes,
 // module instantiation in headless Chromium, and how per-request costs scale
-// with the jobs run so far (bench/scaling.mjs). Without the reference, our own
+// with the jobs run so far (bench/scaling.mjs), and SPEC §6's delivery:
+// server.fetch and `model-hotload serve` against plain JS and plain node:http
+// (bench/http.mjs). Without the reference, our own
 // figures are measured alone. Prints a table and writes BENCHMARKS.md (or
 // --out FILE). --quick: a fast smoke that proves it works.
 //
@@ -334,6 +336,9 @@ const cRef = theirs && await concurrent(theirs);
 const scaled = scaling();
 const size = sizes();
 const web = await browser();
+const { fetchBench, httpBench } = await import("./http.mjs");
+const fetchRows = await fetchBench(ours, { quick: QUICK, rounds: ROUNDS });
+const httpRows = await httpBench(root, { quick: QUICK });
 
 const machine = `${cpus()[0]?.model ?? "unknown CPU"} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, Node ${process.version}, Chromium ${web.chromium}`;
 const ref = (f) => (theirs ? f() : NA);
@@ -370,6 +375,18 @@ const scalingTable = [
     ];
   }),
 ].join("\n");
+const NOT_HERE = "| not measured: the route is not in this build (404) |";
+const fetchTable = [
+  "| request | `server.fetch` + `await r.text()` (µs) | plain-JS `new Response(JSON.stringify(obj))` + `await r.text()` (µs) | ratio (median of rounds) | target |",
+  "|---|---:|---:|---:|---:|",
+  ...fetchRows.map((r) => (r.missing ? `| ${r.label} ${NOT_HERE} | | ≤ 1.5× |` : `| ${r.label} (${r.bytes} bytes) | ${fmt(r.ours)} | ${fmt(r.plain)} | ${fmt(r.ratio)}× | ≤ 1.5× |`)),
+].join("\n");
+const httpTable = [
+  "| request, 50 connections | `model-hotload serve` (req/s) | plain `node:http`, the same status, headers and body (req/s) | ratio (median of rounds) | p99 latency, ours / plain (ms) | errors / non-2xx | target |",
+  "|---|---:|---:|---:|---:|---:|---:|",
+  ...httpRows.map((r) => (r.missing ? `| ${r.label} ${NOT_HERE} | | | | ≥ 0.7× |` : `| ${r.label} (${r.bytes} bytes) | ${fmt(r.ours, 0)} | ${fmt(r.plain, 0)} | ${fmt(r.ratio)}× | ${r.p99.ours} / ${r.p99.plain} | ${r.errors} / ${r.non2xx} | ≥ 0.7× |`)),
+].join("\n");
+const httpSeconds = httpRows.find((r) => !r.missing)?.seconds ?? 0;
 const noReference = theirs ? "" : `\nThe reference (${REFERENCE}) was not found: its columns are empty (${NA}).\n`;
 const res = await residencyAtScale();
 const [small, large] = res.sizesOf;
@@ -384,7 +401,7 @@ const residencyTable = [
   `| each keep-alive expiry, all at one instant (µs) | ${fmt(rs.expiryUs)} | ${fmt(rl.expiryUs)} | O(n) at most: ${fmt(rl.expiryUs / rs.expiryUs)}× (left ready: ${rs.left} / ${rl.left}) |`,
   `| JS timers armed at once, ${res.rows.timers.models.toLocaleString("en")} models with keep-alives (real clock) | | ${res.rows.timers.maxArmed} (${res.rows.timers.armed} at the end) | 1 |`,
 ].join("\n");
-const report = `# Benchmarks\n\nMeasured by \`make bench\` (${QUICK ? "QUICK MODE: not representative" : `${ROUNDS} interleaved rounds`}) on ${new Date().toISOString().slice(0, 10)}.\nMachine: ${machine}.\n${noReference}\n## Per call (median microseconds; ratio = model-hotload ÷ reference, median of per-round ratios)\n\n${table}\n\n## Timers, memory, size, instantiation\n\n${others}\n\n## Where the time of a call goes\n\n${floorTable}\n\n## Scaling: per-request cost as jobs accumulate (target: last ÷ first ≤ 1.2×)\n\nmodel-hotload alone (the reference keeps every job, so its lists grow by design), on a manual clock from 0, one process per scenario. Each job is a \`hot_load\` cancelled at once; at each point every request kind is timed (median of ${QUICK ? 3 : 5} rounds), \`load_status\` on the latest job and \`list_jobs\` over the 1,000 retained. A first server warms every path up and is freed; WASM memory is the module's whole memory (${fmt(scaled[0].points[0].memoryAtStart / 2 ** 20, 1)} MiB after the warm-up; it never shrinks).\n\n${scalingTable}\n\n## Repository and residency at scale\n\nEvery model 0.1 GB and ready in a tier of 1,000,000 GB; \`plan_load\` and the admissions run with \`maxLoaded\` at the number of models and \`evict: "lru"\`, so each evicts the least recently used; the expiries with \`keepAlive: 1\`, all due at one instant.\n\n${residencyTable}\n`;
+const report = `# Benchmarks\n\nMeasured by \`make bench\` (${QUICK ? "QUICK MODE: not representative" : `${ROUNDS} interleaved rounds`}) on ${new Date().toISOString().slice(0, 10)}.\nMachine: ${machine}.\n${noReference}\n## Per call (median microseconds; ratio = model-hotload ÷ reference, median of per-round ratios)\n\n${table}\n\n## Timers, memory, size, instantiation\n\n${others}\n\n## Where the time of a call goes\n\n${floorTable}\n\n## Scaling: per-request cost as jobs accumulate (target: last ÷ first ≤ 1.2×)\n\nmodel-hotload alone (the reference keeps every job, so its lists grow by design), on a manual clock from 0, one process per scenario. Each job is a \`hot_load\` cancelled at once; at each point every request kind is timed (median of ${QUICK ? 3 : 5} rounds), \`load_status\` on the latest job and \`list_jobs\` over the 1,000 retained. A first server warms every path up and is freed; WASM memory is the module's whole memory (${fmt(scaled[0].points[0].memoryAtStart / 2 ** 20, 1)} MiB after the warm-up; it never shrinks).\n\n${scalingTable}\n\n## Repository and residency at scale\n\nEvery model 0.1 GB and ready in a tier of 1,000,000 GB; \`plan_load\` and the admissions run with \`maxLoaded\` at the number of models and \`evict: "lru"\`, so each evicts the least recently used; the expiries with \`keepAlive: 1\`, all due at one instant.\n\n${residencyTable}\n\n## \`server.fetch\` and \`model-hotload serve\` (SPEC §6)\n\nIn process: each request awaited in turn, body read to the end, against a plain-JS handler that builds the same \`Response\` (status, headers, body) from the answer as an object; one manual-clock server with the default catalog and one more model ready.\n\n${fetchTable}\n\nOver HTTP: \`node pkg/cli.mjs serve --clock manual\` and a plain \`node:http\` server answering every request with the CLI's own answer (its bytes and headers), each in a child process, loaded in turn by autocannon (programmatic, in this process) with 50 connections, ${httpSeconds} s each${QUICK ? "" : " after a 0.5 s warm-up"}, interleaved.\n\n${httpTable}\n`;
 console.log(report);
 writeFileSync(OUT, report + (existsSync(join(root, "bench/NOTES.md")) && !QUICK ? "\n" + readFileSync(join(root, "bench/NOTES.md"), "utf8") : ""));
 console.log(`written to ${OUT}`);
