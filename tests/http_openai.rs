@@ -2,16 +2,19 @@
 //! shapes, on the state `handleRequest` reads and changes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "common/at_once.rs"]
+mod at_once;
 #[path = "common/http.rs"]
 mod http;
 
-use http::Sim;
+use at_once::{AtOnce, Code};
+use http::Site;
 use serde_json::{json, Value};
 
 const START: f64 = 1_700_000_000_500.0;
 
-fn sim() -> Sim {
-    Sim::with_options(json!({"clock": "manual", "startTime": START}))
+fn sim() -> Site {
+    Site::with_options(json!({"startTime": START}))
 }
 
 fn ids(list: &Value) -> Vec<String> {
@@ -24,7 +27,7 @@ fn ids(list: &Value) -> Vec<String> {
 }
 
 /// Pulls a remote model and loads it, waiting for both jobs.
-fn pull_and_load(sim: &mut Sim, name: &str) {
+fn pull_and_load(sim: &mut Site, name: &str) {
     let pulled = sim.request(json!({ "pull_model": name }));
     assert_eq!(pulled["status"], "pull_started", "{pulled}");
     sim.advance(60_000.0);
@@ -46,8 +49,8 @@ fn not_found(id: &str) -> Value {
 #[test]
 fn the_list_is_openais_shape_of_the_ready_models() {
     let mut sim = sim();
-    let answer = sim.get("http://sim/v1/models");
-    assert_eq!(answer.status(), 200);
+    let answer = sim.get_now("http://sim/v1/models");
+    assert_eq!(answer.code(), 200);
     assert!(answer
         .header("content-type")
         .unwrap()
@@ -77,7 +80,7 @@ fn the_list_leaves_out_models_that_are_not_ready() {
     sim.request(json!({"unload_model": "gpt2-large"}));
     sim.request(json!({"pull_model": "llama3.2:1b"}));
     assert_eq!(sim.entry("llama3.2:1b").unwrap()["state"], "pulling");
-    let list = sim.get("/v1/models").json();
+    let list = sim.get_now("/v1/models").json();
     assert_eq!(
         ids(&list),
         [
@@ -91,11 +94,11 @@ fn the_list_leaves_out_models_that_are_not_ready() {
 
     // Pulled (available), then loading, then ready: listed only at the end.
     sim.advance(60_000.0);
-    assert!(!ids(&sim.get("/v1/models").json()).contains(&"llama3.2:1b".to_string()));
+    assert!(!ids(&sim.get_now("/v1/models").json()).contains(&"llama3.2:1b".to_string()));
     sim.request(json!({"load_model": "llama3.2:1b"}));
-    assert!(!ids(&sim.get("/v1/models").json()).contains(&"llama3.2:1b".to_string()));
+    assert!(!ids(&sim.get_now("/v1/models").json()).contains(&"llama3.2:1b".to_string()));
     sim.advance(60_000.0);
-    let list = sim.get("/v1/models").json();
+    let list = sim.get_now("/v1/models").json();
     let entry = sim.entry("llama3.2:1b").unwrap();
     let created = (entry["modified_at"].as_f64().unwrap() / 1000.0).floor();
     assert!(created > START / 1000.0, "dated by its pull, not the start");
@@ -108,21 +111,21 @@ fn the_list_leaves_out_models_that_are_not_ready() {
 #[test]
 fn retrieve_answers_one_ready_model_or_openais_404() {
     let mut sim = sim();
-    let answer = sim.get("/v1/models/bert-large");
-    assert_eq!(answer.status(), 200);
+    let answer = sim.get_now("/v1/models/bert-large");
+    assert_eq!(answer.code(), 200);
     assert_eq!(
         answer.json(),
         json!({"id": "bert-large", "object": "model", "created": 1_700_000_000, "owned_by": "library"})
     );
 
-    let missing = sim.get("/v1/models/gpt-5");
-    assert_eq!(missing.status(), 404);
+    let missing = sim.get_now("/v1/models/gpt-5");
+    assert_eq!(missing.code(), 404);
     assert_eq!(missing.json(), not_found("gpt-5"));
     assert_eq!(missing.header("x-should-retry"), None);
 
     // Known but not ready is not a model an OpenAI client can use.
     sim.request(json!({"unload_model": "bert-large"}));
-    assert_eq!(sim.get("/v1/models/bert-large").status(), 404);
+    assert_eq!(sim.get_now("/v1/models/bert-large").code(), 404);
 }
 
 #[test]
@@ -130,8 +133,8 @@ fn ids_with_colons_and_slashes_are_percent_decoded() {
     let mut sim = sim();
     pull_and_load(&mut sim, "llama3.2:3b");
     for url in ["/v1/models/llama3.2:3b", "/v1/models/llama3.2%3A3b"] {
-        let answer = sim.get(url);
-        assert_eq!(answer.status(), 200, "{url}");
+        let answer = sim.get_now(url);
+        assert_eq!(answer.code(), 200, "{url}");
         assert_eq!(answer.json()["id"], "llama3.2:3b");
     }
 
@@ -141,13 +144,13 @@ fn ids_with_colons_and_slashes_are_percent_decoded() {
     sim.advance(10_000.0);
     // The npm client sends `acme%2Ftiny:q4`; a raw client `acme/tiny:q4`.
     for url in ["/v1/models/acme%2Ftiny:q4", "/v1/models/acme/tiny%3Aq4"] {
-        let model = sim.get(url).json();
+        let model = sim.get_now(url).json();
         assert_eq!(model["id"], "acme/tiny:q4", "{url}");
         assert_eq!(model["owned_by"], "acme");
     }
     // A quote in an id is escaped in the message, never breaks it.
     assert_eq!(
-        sim.get("/v1/models/a%22b").json()["error"]["message"],
+        sim.get_now("/v1/models/a%22b").json()["error"]["message"],
         "The model 'a\\\"b' does not exist"
     );
 }
@@ -155,8 +158,8 @@ fn ids_with_colons_and_slashes_are_percent_decoded() {
 #[test]
 fn delete_unloads_an_idle_model_then_deletes_it() {
     let mut sim = sim();
-    let answer = sim.call("DELETE", "/v1/models/gpt2-medium", "");
-    assert_eq!(answer.status(), 200);
+    let answer = sim.at_once("DELETE", "/v1/models/gpt2-medium", "");
+    assert_eq!(answer.code(), 200);
     assert_eq!(
         answer.json(),
         json!({"id": "gpt2-medium", "object": "model", "deleted": true})
@@ -166,8 +169,8 @@ fn delete_unloads_an_idle_model_then_deletes_it() {
     let status = sim.request(json!({"system_status": true}));
     assert_eq!(status["total_models"], 5);
     // Gone: a second delete is OpenAI's 404.
-    let again = sim.call("DELETE", "/v1/models/gpt2-medium", "");
-    assert_eq!(again.status(), 404);
+    let again = sim.at_once("DELETE", "/v1/models/gpt2-medium", "");
+    assert_eq!(again.code(), 404);
     assert_eq!(again.json(), not_found("gpt2-medium"));
 }
 
@@ -175,8 +178,8 @@ fn delete_unloads_an_idle_model_then_deletes_it() {
 fn delete_removes_a_model_that_is_only_available() {
     let mut sim = sim();
     sim.request(json!({"unload_model": "gpt2-small"}));
-    let answer = sim.call("DELETE", "/v1/models/gpt2-small", "");
-    assert_eq!(answer.status(), 200, "{}", answer.body);
+    let answer = sim.at_once("DELETE", "/v1/models/gpt2-small", "");
+    assert_eq!(answer.code(), 200, "{}", answer.body);
     assert_eq!(sim.entry("gpt2-small"), None);
 }
 
@@ -187,8 +190,8 @@ fn a_model_in_use_or_loading_is_a_409_that_clients_do_not_retry() {
     assert_eq!(selected["status"], "success");
     let before = sim.request(json!({"list_repository": true}));
 
-    let in_use = sim.call("DELETE", "/v1/models/gpt2-small", "");
-    assert_eq!(in_use.status(), 409);
+    let in_use = sim.at_once("DELETE", "/v1/models/gpt2-small", "");
+    assert_eq!(in_use.code(), 409);
     assert_eq!(in_use.header("x-should-retry"), Some("false"));
     let error = &in_use.json()["error"];
     assert_eq!(error["type"], "invalid_request_error");
@@ -198,8 +201,8 @@ fn a_model_in_use_or_loading_is_a_409_that_clients_do_not_retry() {
     assert_eq!(sim.request(json!({"list_repository": true})), before);
 
     sim.request(json!({"pull_model": "gemma2:2b"}));
-    let pulling = sim.call("DELETE", "/v1/models/gemma2:2b", "");
-    assert_eq!(pulling.status(), 409);
+    let pulling = sim.at_once("DELETE", "/v1/models/gemma2:2b", "");
+    assert_eq!(pulling.code(), 409);
     assert_eq!(pulling.json()["error"]["code"], "model_loading");
     assert_eq!(sim.entry("gemma2:2b").unwrap()["state"], "pulling");
 }
@@ -207,8 +210,8 @@ fn a_model_in_use_or_loading_is_a_409_that_clients_do_not_retry() {
 #[test]
 fn unknown_paths_and_wrong_methods_answer_in_openais_error_shape() {
     let mut sim = sim();
-    let missing = sim.get("/v1/completions");
-    assert_eq!(missing.status(), 404);
+    let missing = sim.get_now("/v1/completions");
+    assert_eq!(missing.code(), 404);
     let error = &missing.json()["error"];
     assert_eq!(error["type"], "invalid_request_error");
     assert_eq!(
@@ -217,13 +220,13 @@ fn unknown_paths_and_wrong_methods_answer_in_openais_error_shape() {
         "a missing route is not a missing model"
     );
 
-    let post = sim.post("/v1/models", "{}");
-    assert_eq!(post.status(), 405);
+    let post = sim.post_now("/v1/models", "{}");
+    assert_eq!(post.code(), 405);
     assert_eq!(post.header("allow"), Some("GET"));
     assert!(post.json()["error"]["message"].is_string());
 
-    let put = sim.call("PUT", "/v1/models/gpt2-small", "");
-    assert_eq!(put.status(), 405);
+    let put = sim.at_once("PUT", "/v1/models/gpt2-small", "");
+    assert_eq!(put.code(), 405);
     assert_eq!(put.header("allow"), Some("GET, DELETE"));
     assert_eq!(sim.entry("gpt2-small").unwrap()["state"], "ready");
 }

@@ -23,6 +23,7 @@ use crate::swap::Ticket;
 use crate::validate::parse_value;
 use std::collections::BTreeMap;
 
+pub use native::status_of;
 pub use route::normalize_method;
 
 /// The largest request body read; a longer one is answered 413. A driver need
