@@ -173,6 +173,8 @@ fuzz_target!(|steps: Vec<Step>| {
                         id
                     }
                 };
+                // An answer that waits (a Triton load, a swap) has written nothing yet.
+                run.seen.entry(id).or_default();
                 run.take();
                 let seen = &run.seen[&id];
                 if seen.ended && seen.status.is_some_and(|s| s >= 400) {
