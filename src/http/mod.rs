@@ -9,6 +9,7 @@
 //! to deliver what the exchanges wrote. Every route reads and changes the
 //! engine only through its requests, so every façade shares one state.
 
+mod compose;
 mod native;
 mod ollama;
 mod openai;
@@ -22,6 +23,7 @@ use crate::swap::Ticket;
 use crate::validate::parse_value;
 use std::collections::BTreeMap;
 
+pub use native::status_of;
 pub use route::normalize_method;
 
 /// The largest request body read; a longer one is answered 413. A driver need

@@ -10,6 +10,7 @@ use super::respond::response_to_js;
 use super::storage::Storage;
 use crate::config::{ClockKind, ServerConfig, MAX_TIME_MS, MAX_TIME_SCALE, MIN_TIME_SCALE};
 use crate::engine::{Engine, Reply};
+use crate::http::{AdvanceRefused, ExchangeId, Facade, Fetched, HttpRequest, Output};
 use crate::persist::Snapshot;
 use crate::protocol::{Event, Response};
 use crate::swap::Ticket;
@@ -67,13 +68,18 @@ struct Persistence {
     saved: Option<(u64, f64)>,
 }
 
-struct State {
+pub(super) struct State {
     engine: Engine,
     clock: Clock,
     timer: Option<Armed>,
     listeners: Vec<(u64, Function)>,
     next_listener: u64,
     waiting: HashMap<Ticket, Function>,
+    /// The HTTP façade's open exchanges, and where each one's output goes.
+    facade: Facade,
+    outlets: HashMap<ExchangeId, Function>,
+    /// `server.fetch`, made once so that it stays the same function.
+    fetch: Option<Function>,
     persistence: Option<Persistence>,
     /// `state_recovered`, held until the first listener subscribes.
     notice: Option<Event>,
@@ -82,6 +88,12 @@ struct State {
 /// A server's state, shared by its JS handle, its timer and its unsubscribe functions.
 #[derive(Clone)]
 pub struct Driver(Rc<RefCell<State>>);
+
+impl From<Rc<RefCell<State>>> for Driver {
+    fn from(state: Rc<RefCell<State>>) -> Driver {
+        Driver(state)
+    }
+}
 
 /// Thrown to JS when the server is used while it is busy (never expected: JS is
 /// single-threaded and no JS runs during a borrow).
@@ -153,6 +165,9 @@ impl Driver {
             listeners: Vec::new(),
             next_listener: 0,
             waiting: HashMap::new(),
+            facade: Facade::default(),
+            outlets: HashMap::new(),
+            fetch: None,
             persistence,
             notice: notice.map(|reason| Event::StateRecovered { time: now, reason }),
         })));
@@ -205,30 +220,38 @@ impl Driver {
     /// Manual clock: moves time by `ms`, ending each job and swap at its own
     /// deadline, in order, and delivering its events before the next.
     pub fn advance(&self, ms: f64) -> Result<(), JsError> {
+        self.try_advance(ms).map_err(|refused| match refused {
+            AdvanceRefused::RealClock(why) | AdvanceRefused::Refused(why) => JsError::new(&why),
+        })
+    }
+
+    fn try_advance(&self, ms: f64) -> Result<(), AdvanceRefused> {
+        let busy = || AdvanceRefused::Refused(BUSY.to_string());
         let target = {
-            let state = self.0.try_borrow().map_err(|_| JsError::new(BUSY))?;
+            let state = self.0.try_borrow().map_err(|_| busy())?;
             let Clock::Manual { now } = state.clock else {
-                return Err(JsError::new(
-                    "advance() needs the manual clock: construct the Server with { clock: \"manual\" }.",
+                return Err(AdvanceRefused::RealClock(
+                    "advance() needs the manual clock: construct the Server with { clock: \"manual\" }.".to_string(),
                 ));
             };
             if !(ms.is_finite() && ms >= 0.0) {
-                return Err(JsError::new(
-                    "advance(ms) takes a finite number of ms, 0 or more.",
+                return Err(AdvanceRefused::Refused(
+                    "advance(ms) takes a finite number of ms, 0 or more.".to_string(),
                 ));
             }
             let target = now + ms;
             if target > MAX_TIME_MS {
-                return Err(JsError::new(
-                    "advance(ms) would move the clock past the latest time a Date can hold.",
+                return Err(AdvanceRefused::Refused(
+                    "advance(ms) would move the clock past the latest time a Date can hold."
+                        .to_string(),
                 ));
             }
             target
         };
         loop {
             {
-                let mut state = self.0.try_borrow_mut().map_err(|_| JsError::new(BUSY))?;
-                let Some(due) = state.engine.poll_timeout().filter(|&t| t <= target) else {
+                let mut state = self.0.try_borrow_mut().map_err(|_| busy())?;
+                let Some(due) = next_deadline(&state).filter(|&t| t <= target) else {
                     if let Clock::Manual { now } = &mut state.clock {
                         *now = now.max(target);
                     }
@@ -249,6 +272,67 @@ impl Driver {
         // Save the new time (a manual clock's time is state).
         self.settle();
         Ok(())
+    }
+
+    /// Starts answering an HTTP request (`server.fetch`); `outlet(head, data,
+    /// end)` receives the answer as the façade writes it. Returns its id.
+    pub fn exchange(
+        &self,
+        method: &str,
+        url: &str,
+        body: &str,
+        outlet: Function,
+    ) -> Result<f64, JsError> {
+        let fetched = {
+            let mut state = self.0.try_borrow_mut().map_err(|_| JsError::new(BUSY))?;
+            let now = state.clock.now();
+            if matches!(state.clock, Clock::Real { .. }) {
+                state.engine.handle_timeout(now);
+            }
+            let state = &mut *state;
+            let request = HttpRequest { method, url, body };
+            let fetched = state.facade.fetch(&mut state.engine, request, now);
+            let id = match fetched {
+                Fetched::Open(id) | Fetched::Advance(id, _) => id,
+            };
+            state.outlets.insert(id, outlet);
+            fetched
+        };
+        let id = match fetched {
+            Fetched::Open(id) => id,
+            Fetched::Advance(id, ms) => {
+                let result = self.try_advance(ms);
+                let mut state = self.0.try_borrow_mut().map_err(|_| JsError::new(BUSY))?;
+                let now = state.clock.now();
+                state.facade.advanced(id, result.map(|()| now));
+                id
+            }
+        };
+        self.settle();
+        Ok(id as f64)
+    }
+
+    /// The client stopped reading an answer: it ends (its jobs go on).
+    pub fn cancel(&self, id: f64) {
+        if let Ok(mut state) = self.0.try_borrow_mut() {
+            let id = id as ExchangeId;
+            state.facade.cancel(id);
+            state.outlets.remove(&id);
+        }
+        self.settle();
+    }
+
+    /// `server.fetch`, the same function each time.
+    pub fn fetch(&self) -> Result<Function, JsError> {
+        if let Some(fetch) = &self.0.try_borrow().map_err(|_| JsError::new(BUSY))?.fetch {
+            return Ok(fetch.clone());
+        }
+        let fetch = super::fetch::make(Rc::downgrade(&self.0));
+        self.0
+            .try_borrow_mut()
+            .map_err(|_| JsError::new(BUSY))?
+            .fetch = Some(fetch.clone());
+        Ok(fetch)
     }
 
     /// Real clock: changes the speed from now on, keeping the simulated present.
@@ -308,15 +392,28 @@ impl Driver {
     /// Re-arms the timer, then delivers events and finished swaps — the JS
     /// calls happen after the borrow ends.
     fn settle(&self) {
-        let (events, completions, listeners, save) = {
+        let (events, completions, listeners, outputs, save) = {
             let Ok(mut state) = self.0.try_borrow_mut() else {
                 return;
             };
-            self.arm(&mut state);
-            let events = state.engine.take_events();
-            let completions: Vec<(Function, Response)> = state
-                .engine
-                .take_completions()
+            let now = state.clock.now();
+            let state = &mut *state;
+            let (events, completions) = state.facade.step(&mut state.engine, now);
+            self.arm(state);
+            let outputs: Vec<(Function, Output)> = state
+                .facade
+                .take_output()
+                .into_iter()
+                .filter_map(|(id, out)| {
+                    let outlet = if out.end {
+                        state.outlets.remove(&id)
+                    } else {
+                        state.outlets.get(&id).cloned()
+                    };
+                    outlet.map(|f| (f, out))
+                })
+                .collect();
+            let completions: Vec<(Function, Response)> = completions
                 .into_iter()
                 .filter_map(|(ticket, response)| {
                     state.waiting.remove(&ticket).map(|r| (r, response))
@@ -331,7 +428,8 @@ impl Driver {
                 events,
                 completions,
                 listeners,
-                Self::snapshot_if_changed(&mut state),
+                outputs,
+                Self::snapshot_if_changed(state),
             )
         };
         if let Some(save) = save {
@@ -349,6 +447,9 @@ impl Driver {
         }
         for (resolve, response) in completions {
             let _ = resolve.call1(&JsValue::UNDEFINED, &response_to_js(&response));
+        }
+        for (outlet, out) in outputs {
+            super::fetch::deliver(&outlet, out);
         }
     }
 
@@ -381,7 +482,7 @@ impl Driver {
         let Clock::Real { scale, .. } = state.clock else {
             return;
         };
-        let Some(at) = state.engine.poll_timeout() else {
+        let Some(at) = next_deadline(state) else {
             state.timer = None;
             return;
         };
@@ -417,4 +518,12 @@ impl Driver {
         }
         self.settle();
     }
+}
+
+/// The engine's next deadline, or an exchange's, whichever is first.
+fn next_deadline(state: &State) -> Option<f64> {
+    [state.engine.poll_timeout(), state.facade.poll_timeout()]
+        .into_iter()
+        .flatten()
+        .reduce(f64::min)
 }

@@ -4,6 +4,7 @@
 
 pub mod convert;
 mod driver;
+mod fetch;
 pub mod respond;
 mod storage;
 mod strings;
@@ -77,11 +78,24 @@ export class Server {
   now(): number;
   /** Real clock: simulated seconds per real second (0.01..1000) from now on. Throws on a manual clock. */
   setTimeScale(scale: number): void;
+  /**
+   * WHATWG `fetch`, answered in-process by the server's HTTP façade (SPEC §6):
+   * the native, Ollama, OpenAI and Triton routes. Bound: `const f = server.fetch; f(url)` works.
+   * Bad input gets an HTTP error answer, never a rejection.
+   */
+  readonly fetch: Fetch;
   /** Calls `listener(event)` for every event; returns a function that unsubscribes. */
   subscribe(listener: (event: ServerEvent) => void): () => void;
   /** Releases the server and its timer. Later calls throw. */
   free(): void;
 }
+
+/**
+ * The type of `fetch` where the TypeScript lib declares it (the dom lib, or @types/node),
+ * so that `server.fetch` fits every client that takes a `fetch`; elsewhere a function of
+ * the same shape over unknown arguments.
+ */
+export type Fetch = typeof globalThis extends { fetch: infer F } ? F : (input: unknown, init?: unknown) => Promise<unknown>;
 
 /**
  * `[Symbol.dispose]()`, the same as `free()`, so that `using server = new Server()` works:
@@ -184,6 +198,13 @@ impl Server {
     #[wasm_bindgen(js_name = setTimeScale)]
     pub fn set_time_scale(&self, scale: f64) -> Result<(), JsError> {
         self.driver.set_time_scale(scale)
+    }
+
+    /// WHATWG `fetch` answered by this server's HTTP façade; bound, so
+    /// `const f = server.fetch; f(url)` works.
+    #[wasm_bindgen(getter)]
+    pub fn fetch(&self) -> Result<Function, JsError> {
+        self.driver.fetch()
     }
 
     /// Calls `listener(event)` for every event; returns a function that unsubscribes.

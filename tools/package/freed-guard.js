@@ -10,3 +10,16 @@ for (const name of ["handleRequest", "advance", "now", "subscribe", "setTimeScal
         return method.apply(this, args);
     };
 }
+{
+    const { get } = Object.getOwnPropertyDescriptor(Server.prototype, "fetch");
+    Object.defineProperty(Server.prototype, "fetch", {
+        configurable: true,
+        enumerable: false,
+        get() {
+            if (!this.__wbg_ptr) {
+                throw new Error("model-hotload: Server.fetch was read after free(); create a new Server");
+            }
+            return get.call(this);
+        },
+    });
+}
