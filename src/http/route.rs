@@ -10,7 +10,6 @@ pub(crate) type Handler = fn(&mut Ctx, &Call, &mut Output) -> Option<Box<dyn Exc
 /// What a handler gets from the request.
 pub(crate) struct Call<'a> {
     /// The path's one variable segment (a model name), percent-decoded.
-    #[allow(dead_code)] // read by the OpenAI and Triton routes
     pub name: String,
     pub body: &'a str,
 }
@@ -20,7 +19,6 @@ pub(crate) enum Found {
     /// A route: the handler for each method it allows.
     Route(&'static [(&'static str, Handler)]),
     /// A route with a model name in the path.
-    #[allow(dead_code)] // made by the OpenAI and Triton routes
     Named(String, &'static [(&'static str, Handler)]),
     /// The native `POST /_sim/advance`.
     Advance,
@@ -138,7 +136,6 @@ fn too_big() -> String {
 }
 
 /// A path segment as text: percent-decoded, invalid UTF-8 replaced.
-#[allow(dead_code)] // used by the OpenAI and Triton routes
 pub(crate) fn decode(segment: &str) -> String {
     percent_encoding::percent_decode_str(segment)
         .decode_utf8_lossy()

@@ -17,12 +17,12 @@ mod models;
 mod pull;
 mod shapes;
 
+use super::compose;
 use super::route::{Found, Handler};
 use super::wire::{self, Family};
 use super::{Ctx, Exchange, Output};
 use crate::error::ErrorCode;
 use crate::protocol::{Body, RepositoryModel, Response};
-use serde_json::json;
 
 pub(crate) fn route(segments: &[&str]) -> Found {
     match segments {
@@ -54,7 +54,7 @@ fn fail(out: &mut Output, status: u16, reason: &str) {
 
 /// Ollama's 404 for a model it does not have.
 fn not_found(out: &mut Output, name: &str) {
-    fail(out, 404, &format!("model '{name}' not found"));
+    fail(out, 404, &format!("model '{}' not found", wire::bare(name)));
 }
 
 /// The HTTP status Ollama answers an engine refusal with: 400 for bad input,
@@ -85,20 +85,11 @@ fn refused(out: &mut Output, response: &Response) -> bool {
     }
 }
 
-/// Every model the server knows (SPEC §5.1), as `list_repository` lists them.
-fn repository(ctx: &mut Ctx) -> std::rc::Rc<Vec<RepositoryModel>> {
-    match ctx.answer(&json!({"list_repository": true})).body {
-        Body::Repository(list) => list.models,
-        _ => std::rc::Rc::default(),
-    }
-}
-
 /// The repository's entry for a name as Ollama clients write it: as given,
 /// else with the implicit `:latest` tag added or taken away.
 fn find(ctx: &mut Ctx, name: &str) -> Option<RepositoryModel> {
-    let models = repository(ctx);
-    let by = |wanted: &str| models.iter().find(|m| m.name == wanted).cloned();
-    by(name).or_else(|| alternative(name).and_then(|other| by(&other)))
+    compose::find(ctx, name)
+        .or_else(|| alternative(name).and_then(|other| compose::find(ctx, &other)))
 }
 
 /// The same model under Ollama's implicit tag: `x` for `x:latest`, and

@@ -1,9 +1,10 @@
 //! The routes that answer at once: `GET /api/version`, `GET /api/tags`,
 //! `GET /api/ps`, `POST /api/show`, `DELETE /api/delete`.
 
+use super::super::compose;
 use super::super::route::Call;
 use super::super::{Ctx, Output};
-use super::{body, find, model_required, not_found, refused, repository, shapes, Opened};
+use super::{body, find, model_required, not_found, refused, shapes, Opened};
 use crate::protocol::ModelState;
 use serde_json::json;
 
@@ -19,7 +20,7 @@ pub(super) fn version_head(ctx: &mut Ctx, call: &Call, out: &mut Output) -> Open
 /// The models on disk: `ready` and `available`, most recently modified
 /// first (ties in repository order), as Ollama sorts them.
 pub(super) fn tags(ctx: &mut Ctx, _call: &Call, out: &mut Output) -> Opened {
-    let models = repository(ctx);
+    let models = compose::repository(ctx);
     let mut on_disk: Vec<_> = models
         .iter()
         .filter(|m| matches!(m.state, ModelState::Ready | ModelState::Available))
@@ -36,7 +37,7 @@ pub(super) fn tags_head(ctx: &mut Ctx, call: &Call, out: &mut Output) -> Opened 
 
 /// The models in memory: `ready`, the longest to stay first, as Ollama sorts them.
 pub(super) fn ps(ctx: &mut Ctx, _call: &Call, out: &mut Output) -> Opened {
-    let models = repository(ctx);
+    let models = compose::repository(ctx);
     let now = ctx.now;
     let mut ready: Vec<_> = models
         .iter()
@@ -83,15 +84,11 @@ pub(super) fn delete(ctx: &mut Ctx, call: &Call, out: &mut Output) -> Opened {
         not_found(out, asked);
         return None;
     };
-    if m.state == ModelState::Ready {
-        let unloaded = ctx.answer(&json!({ "unload_model": m.name }));
-        if refused(out, &unloaded) {
-            return None;
+    match compose::remove(ctx, &m.name) {
+        Ok(()) => out.empty(200),
+        Err(refusal) => {
+            refused(out, &refusal);
         }
-    }
-    let deleted = ctx.answer(&json!({ "delete_model": m.name }));
-    if !refused(out, &deleted) {
-        out.empty(200);
     }
     None
 }
