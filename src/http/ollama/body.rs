@@ -117,7 +117,8 @@ pub(super) fn read<T: DeserializeOwned + Default>(body: &str, go_type: &str) -> 
     T::deserialize(Value::Object(object.clone())).map_err(|e| {
         // Name the field at fault: the first that cannot be read on its own.
         let field = object.iter().find(|(key, value)| {
-            let alone = Map::from_iter([((*key).clone(), (*value).clone())]);
+            let mut alone = Map::new();
+            alone.insert((*key).clone(), (*value).clone());
             T::deserialize(Value::Object(alone)).is_err()
         });
         match field {
@@ -127,15 +128,18 @@ pub(super) fn read<T: DeserializeOwned + Default>(body: &str, go_type: &str) -> 
     })
 }
 
-/// Keys as Go matches them to fields: case-insensitively, an exact
-/// (lower-case, as every field here is) match winning.
+/// Keys as Go matches them to fields: case-insensitively (ASCII: every field
+/// name here is), an exact (lower-case) match winning.
 fn fold(object: Map<String, Value>) -> Map<String, Value> {
     let (exact, other): (Vec<_>, Vec<_>) = object
         .into_iter()
-        .partition(|(key, _)| key.chars().all(|c| !c.is_uppercase()));
-    let mut folded: Map<String, Value> = exact.into_iter().collect();
+        .partition(|(key, _)| !key.bytes().any(|b| b.is_ascii_uppercase()));
+    let mut folded = Map::new();
+    for (key, value) in exact {
+        folded.insert(key, value);
+    }
     for (key, value) in other {
-        folded.entry(key.to_lowercase()).or_insert(value);
+        folded.entry(key.to_ascii_lowercase()).or_insert(value);
     }
     folded
 }

@@ -77,7 +77,8 @@ pub fn parse(text: &str) -> Result<i64, String> {
         }
     }
     match (negative, total) {
-        (true, t) => Ok((t as i128).wrapping_neg() as i64),
+        (true, LIMIT) => Ok(i64::MIN),
+        (true, t) => Ok(-(t as i64)),
         (false, t) if t < LIMIT => Ok(t as i64),
         _ => Err(invalid()),
     }

@@ -5,7 +5,8 @@ use super::super::compose;
 use super::super::route::Call;
 use super::super::{Ctx, Output};
 use super::{body, find, model_required, not_found, refused, shapes, Opened};
-use crate::protocol::ModelState;
+use crate::protocol::{ModelState, RepositoryModel};
+use serde::Serialize;
 use serde_json::json;
 
 pub(super) fn version(_ctx: &mut Ctx, _call: &Call, out: &mut Output) -> Opened {
@@ -21,13 +22,15 @@ pub(super) fn version_head(ctx: &mut Ctx, call: &Call, out: &mut Output) -> Open
 /// first (ties in repository order), as Ollama sorts them.
 pub(super) fn tags(ctx: &mut Ctx, _call: &Call, out: &mut Output) -> Opened {
     let models = compose::repository(ctx);
-    let mut on_disk: Vec<_> = models
-        .iter()
-        .filter(|m| matches!(m.state, ModelState::Ready | ModelState::Available))
+    let on_disk =
+        |m: &RepositoryModel| matches!(m.state, ModelState::Ready | ModelState::Available);
+    let order = latest_first(&models, on_disk, |m| m.modified_at);
+    let models = order
+        .into_iter()
+        .filter_map(|i| models.get(i))
+        .map(shapes::listed)
         .collect();
-    on_disk.sort_by(|a, b| b.modified_at.total_cmp(&a.modified_at));
-    let listed: Vec<_> = on_disk.into_iter().map(shapes::listed).collect();
-    out.json(200, &json!({ "models": listed }));
+    out.json(200, &Models { models });
     None
 }
 
@@ -39,14 +42,42 @@ pub(super) fn tags_head(ctx: &mut Ctx, call: &Call, out: &mut Output) -> Opened 
 pub(super) fn ps(ctx: &mut Ctx, _call: &Call, out: &mut Output) -> Opened {
     let models = compose::repository(ctx);
     let now = ctx.now;
-    let mut ready: Vec<_> = models
-        .iter()
-        .filter(|m| m.state == ModelState::Ready)
+    let ready = |m: &RepositoryModel| m.state == ModelState::Ready;
+    let order = latest_first(&models, ready, |m| shapes::expires_ms(m, now));
+    let models = order
+        .into_iter()
+        .filter_map(|i| models.get(i))
+        .map(|m| shapes::running(m, now))
         .collect();
-    ready.sort_by(|a, b| shapes::expires_ms(b, now).total_cmp(&shapes::expires_ms(a, now)));
-    let running: Vec<_> = ready.into_iter().map(|m| shapes::running(m, now)).collect();
-    out.json(200, &json!({ "models": running }));
+    out.json(200, &Models { models });
     None
+}
+
+/// `{"models": [...]}`.
+#[derive(Serialize)]
+struct Models<T: Serialize> {
+    models: Vec<T>,
+}
+
+/// The places of the models `keep` keeps, the latest `time` first, ties in
+/// repository order (one sort of one type for both lists: less code).
+fn latest_first(
+    models: &[RepositoryModel],
+    keep: impl Fn(&RepositoryModel) -> bool,
+    time: impl Fn(&RepositoryModel) -> f64,
+) -> Vec<usize> {
+    let mut keyed: Vec<(f64, usize)> = models
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| keep(m))
+        .map(|(i, m)| (time(m), i))
+        .collect();
+    keyed.sort_unstable_by(later_first);
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+fn later_first(a: &(f64, usize), b: &(f64, usize)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
 }
 
 /// A model's details. A model still being pulled has no files yet: 404, as
