@@ -85,6 +85,8 @@ struct Seen {
     body: String,
     ended: bool,
     events: bool,
+    /// A `HEAD` answer: the headers of the `GET`, no body.
+    head: bool,
 }
 
 struct Run {
@@ -122,7 +124,7 @@ impl Run {
         seen.body.push_str(&out.data);
         if out.end {
             seen.ended = true;
-            if seen.json {
+            if seen.json && !seen.head {
                 serde_json::from_str::<serde_json::Value>(&seen.body).unwrap_or_else(|e| panic!("{e}: {}", seen.body));
             }
             seen.body.clear();
@@ -174,7 +176,7 @@ fuzz_target!(|steps: Vec<Step>| {
                     }
                 };
                 // An answer that waits (a Triton load, a swap) has written nothing yet.
-                run.seen.entry(id).or_default();
+                run.seen.entry(id).or_default().head = method.eq_ignore_ascii_case("HEAD");
                 run.take();
                 let seen = &run.seen[&id];
                 if seen.ended && seen.status.is_some_and(|s| s >= 400) {

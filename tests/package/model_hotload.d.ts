@@ -10,6 +10,7 @@ R extends { delete_model: any } ? Deleted :
 R extends { pin_model: any } ? Pinned :
 R extends { unpin_model: any } ? Pinned :
 R extends { list_repository: any } ? RepositoryList :
+R extends { set_keep_alive: any } ? KeepAliveSet :
 R extends { plan_load: any } ? Plan :
 R extends { load_status: any } ? JobStatus :
 R extends { list_models: any } ? ModelList :
@@ -55,11 +56,24 @@ export class Server {
     now(): number;
     /** Real clock: simulated seconds per real second (0.01..1000) from now on. Throws on a manual clock. */
     setTimeScale(scale: number): void;
+    /**
+     * WHATWG `fetch`, answered in-process by the server's HTTP façade (SPEC §6):
+     * the native, Ollama, OpenAI and Triton routes. Bound: `const f = server.fetch; f(url)` works.
+     * Bad input gets an HTTP error answer, never a rejection.
+     */
+    readonly fetch: Fetch;
     /** Calls `listener(event)` for every event; returns a function that unsubscribes. */
     subscribe(listener: (event: ServerEvent) => void): () => void;
     /** Releases the server and its timer. Later calls throw. */
     free(): void;
 }
+
+/**
+ * The type of `fetch` where the TypeScript lib declares it (the dom lib, or @types/node),
+ * so that `server.fetch` fits every client that takes a `fetch`; elsewhere a function of
+ * the same shape over unknown arguments.
+ */
+export type Fetch = typeof globalThis extends { fetch: infer F } ? F : (input: unknown, init?: unknown) => Promise<unknown>;
 
 /**
  * `[Symbol.dispose]()`, the same as `free()`, so that `using server = new Server()` works:
@@ -115,7 +129,7 @@ export interface ModelSpec {
 /**
  * Any request `handleRequest` takes as an object.
  */
-export type Request = HotLoadRequest | LoadStatusRequest | ListModelsRequest | ModelRequest | CancelLoadRequest | UnloadModelRequest | ListJobsRequest | MetricsRequest | SystemStatusRequest | PullModelRequest | LoadModelRequest | DeleteModelRequest | PinModelRequest | UnpinModelRequest | ListRepositoryRequest | PlanLoadRequest | SelectRequest;
+export type Request = HotLoadRequest | LoadStatusRequest | ListModelsRequest | ModelRequest | CancelLoadRequest | UnloadModelRequest | ListJobsRequest | MetricsRequest | SystemStatusRequest | PullModelRequest | LoadModelRequest | DeleteModelRequest | PinModelRequest | UnpinModelRequest | ListRepositoryRequest | PlanLoadRequest | SetKeepAliveRequest | SelectRequest;
 
 /**
  * Make the job fail when its progress reaches `fail_at_progress` (0..1).
@@ -156,6 +170,11 @@ export interface RepositoryModel {
      */
     job_id: string | null;
     last_error: string | null;
+    /**
+     * When its files last changed (ms): the server's start for the catalog,
+     * else the end of its pull or hot_load (while that runs: its admission).
+     */
+    modified_at: number;
 }
 
 /**
@@ -352,6 +371,22 @@ export interface Pinned {
 export type Plan = PlanAdmitted | PlanRefused;
 
 /**
+ * `set_keep_alive`: the keep-alive now in force and when the model expires.
+ */
+export interface KeepAliveSet {
+    status: Success;
+    model: string;
+    /**
+     * Seconds an idle model stays ready; -1: never expires.
+     */
+    keep_alive: number;
+    /**
+     * `last_used + keep_alive` in ms for a ready model that may expire, else `null`.
+     */
+    expires_at: number | null;
+}
+
+/**
  * `{"cancel_load": job_id}`
  */
 export interface CancelLoadRequest {
@@ -458,6 +493,15 @@ export interface PullModelRequest {
 }
 
 /**
+ * `{"set_keep_alive": {model_name, keep_alive}}`: a known model's keep-alive
+ * from now on (seconds; negative: never); a ready model counts it as a use.
+ */
+export interface SetKeepAliveRequest {
+    set_keep_alive: KeepAlive;
+    request_id?: RequestId;
+}
+
+/**
  * `{"system_status": true}`
  */
 export interface SystemStatusRequest {
@@ -548,6 +592,14 @@ export interface JobStatus {
     estimated_seconds: number;
     cancelled: boolean;
     kind: JobKind;
+}
+
+export interface KeepAlive {
+    model_name: string;
+    /**
+     * Seconds the model stays ready once idle; negative: never expires.
+     */
+    keep_alive: number;
 }
 
 export interface LoadCounts {
@@ -692,7 +744,7 @@ export interface Unloaded {
     tier: Tier;
 }
 
-export type Body = JobStarted | JobStatus | ModelList | Selected | Cancelled | Unloaded | JobList | MetricsReport | SystemStatus | RepositoryList | Deleted | Pinned | Plan | ErrorBody;
+export type Body = JobStarted | JobStatus | ModelList | Selected | Cancelled | Unloaded | JobList | MetricsReport | SystemStatus | RepositoryList | Deleted | Pinned | KeepAliveSet | Plan | ErrorBody;
 
 export type Catalog = CatalogName | CatalogEntry[];
 
