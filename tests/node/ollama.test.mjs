@@ -102,6 +102,22 @@ test("§6 pull streamed: monotone progress, every percent, success; then on disk
   server.free();
 });
 
+test("§6 aborting a streamed pull stops the stream, not the pull", async () => {
+  const { server, ollama } = setup();
+  const stream = await ollama.pull({ model: "llama3.2:1b", stream: true });
+  const seen = [];
+  const reading = (async () => { for await (const part of stream) seen.push(part); })();
+  server.advance(200);
+  await new Promise((ok) => setImmediate(ok));
+  stream.abort();
+  await assert.rejects(reading, (e) => e.name === "AbortError");
+  assert.ok(seen.length >= 1 && seen.every((p) => p.status !== "success"));
+  assert.equal((await entry(server, "llama3.2:1b")).state, "pulling");
+  server.advance(2000);
+  assert.equal((await entry(server, "llama3.2:1b")).state, "available");
+  server.free();
+});
+
 test("§6 pull: an unknown name is a 404, a failing pull an error in the stream", async () => {
   const { server, ollama } = setup();
   await assert.rejects(ollama.pull({ model: "no-such:1b" }), (e) => {
