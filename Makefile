@@ -54,7 +54,7 @@ test-e2e:
 ## A short smoke of each fuzz target (new inputs go to a temporary folder, not the committed corpus).
 FUZZ_SECONDS ?= 25
 test-fuzz:
-	cd fuzz && for t in request_text sequences; do \
+	cd fuzz && for t in request_text sequences facade; do \
 	  out=$$(mktemp -d) && cargo +nightly fuzz run $$t $$out corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) -seed=1 2>&1 | grep -E '^Done|^==|panicked|SUMMARY|Test unit' ; \
 	  status=$${PIPESTATUS[0]}; rm -rf $$out; [ $$status -eq 0 ] || exit $$status; \
 	done

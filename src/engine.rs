@@ -17,9 +17,9 @@ use crate::model::{ModelSpec, Tier};
 use crate::persist::{Snapshot, SwapRecord};
 use crate::protocol::{
     Body, Cancelled, Candidate, Command, Deleted, Event, HotLoad, JobKind, JobList, JobStarted,
-    Library, LoadModel, ModelList, ModelState, Pinned, Priority, PullModel, RepositoryList,
-    RepositoryModel, Request, ResidencyReport, Response, Selected, Selection, Started, Success,
-    SystemStatus, Unloaded,
+    KeepAliveSet, Library, LoadModel, ModelList, ModelState, Pinned, Priority, PullModel,
+    RepositoryList, RepositoryModel, Request, ResidencyReport, Response, Selected, Selection,
+    Started, Success, SystemStatus, Unloaded,
 };
 use crate::repository::{Entry, Repository};
 use crate::residency::{Order, Residency};
@@ -232,6 +232,7 @@ impl Engine {
                 | Command::LoadModel(_)
                 | Command::DeleteModel(_)
                 | Command::Pin(..)
+                | Command::SetKeepAlive(..)
         );
         let result = match command {
             Command::HotLoad(h) => self.hot_load(h, now).map(Body::JobStarted),
@@ -272,6 +273,9 @@ impl Engine {
             Command::DeleteModel(name) => self.delete(&name, now).map(Body::Deleted),
             Command::Pin(name, pinned) => self.pin(&name, pinned, now).map(Body::Pinned),
             Command::ListRepository => Ok(Body::Repository(self.list_repository())),
+            Command::SetKeepAlive(name, seconds) => self
+                .set_keep_alive(&name, seconds, now)
+                .map(Body::KeepAlive),
             Command::PlanLoad(request) => Ok(Body::Plan(self.plan(request))),
         };
         Reply::Now(match result {
@@ -592,6 +596,33 @@ impl Engine {
             status: Success::Success,
             model: name.to_string(),
             pinned,
+        })
+    }
+
+    /// `set_keep_alive`: the model's keep-alive from now on, in any state. A
+    /// ready model counts it as a use (`last_used` = now), so that its
+    /// keep-alive runs from this request, as a request's keep_alive does in Ollama.
+    fn set_keep_alive(
+        &mut self,
+        name: &str,
+        seconds: f64,
+        now: f64,
+    ) -> Result<KeepAliveSet, ApiError> {
+        let ready = self.library.contains_key(name);
+        let Some(entry) = self.repository.get_mut(name) else {
+            return Err(ApiError::model_not_found(name, self.repository.names()));
+        };
+        entry.keep_alive = Some(seconds);
+        if ready {
+            entry.last_used = Some(now);
+        }
+        self.touch(name, now);
+        let entry = self.repository.get(name);
+        Ok(KeepAliveSet {
+            status: Success::Success,
+            model: name.to_string(),
+            keep_alive: entry.map_or(seconds, |e| self.keep_alive_of(e)),
+            expires_at: entry.and_then(|e| self.expires_at(name, e)),
         })
     }
 

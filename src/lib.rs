@@ -10,7 +10,8 @@
 //! imports only modules of the rows below its own:
 //!
 //! ```text
-//! wasm      the binding             → engine, config, persist, validate, protocol
+//! wasm      the binding             → http, engine, config, persist, validate, protocol
+//! http      the HTTP façade         → engine, validate, protocol, error, model, text
 //! engine    the coordinator         → persist, config, validate, loader, swap, capacity, select, metrics
 //! persist   saved state             → loader, metrics, history, validate
 //! config, validate, loader, swap, capacity, select, metrics, catalog, schema

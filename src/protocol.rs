@@ -54,6 +54,8 @@ pub enum Command {
     /// `pin_model` (true) or `unpin_model` (false).
     Pin(String, bool),
     ListRepository,
+    /// `set_keep_alive`: a known model's keep-alive (seconds; negative: never).
+    SetKeepAlive(String, f64),
     /// `plan_load`: what admission would decide; a request the inner command
     /// would refuse at once is planned as refused.
     PlanLoad(Result<PlanRequest, ApiError>),
@@ -184,6 +186,7 @@ pub enum Body {
     Repository(RepositoryList),
     Deleted(Deleted),
     Pinned(Pinned),
+    KeepAlive(KeepAliveSet),
     Plan(Plan),
     Error(ErrorBody),
 }
@@ -668,6 +671,20 @@ pub struct Pinned {
     pub status: Success,
     pub model: String,
     pub pinned: bool,
+}
+
+/// `set_keep_alive`: the keep-alive now in force and when the model expires.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", tsify(missing_as_null))]
+#[cfg_attr(target_arch = "wasm32", derive(model_hotload_literal::Literal))]
+pub struct KeepAliveSet {
+    pub status: Success,
+    pub model: String,
+    /// Seconds an idle model stays ready; -1: never expires.
+    pub keep_alive: f64,
+    /// `last_used + keep_alive` in ms for a ready model that may expire, else `null`.
+    pub expires_at: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -31,6 +31,7 @@ pub enum Request {
     UnpinModel(UnpinModelRequest),
     ListRepository(ListRepositoryRequest),
     PlanLoad(PlanLoadRequest),
+    SetKeepAlive(SetKeepAliveRequest),
     Select(SelectRequest),
 }
 
@@ -118,6 +119,21 @@ request!(
     /// admission would decide now, changing nothing.
     PlanLoadRequest { plan_load: Planned }
 );
+
+request!(
+    /// `{"set_keep_alive": {model_name, keep_alive}}`: a known model's keep-alive
+    /// from now on (seconds; negative: never); a ready model counts it as a use.
+    SetKeepAliveRequest { set_keep_alive: KeepAlive }
+);
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct KeepAlive {
+    pub model_name: String,
+    /// Seconds the model stays ready once idle; negative: never expires.
+    pub keep_alive: f64,
+}
 
 /// The one request `plan_load` plans.
 #[derive(Debug, Deserialize)]

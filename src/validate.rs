@@ -12,7 +12,7 @@ use crate::text::{is_capability_tag, is_model_name, kind_of, num, quote, quote_v
 use serde_json::{Map, Value};
 
 /// Commands in the order error messages list them.
-pub const COMMANDS: [&str; 16] = [
+pub const COMMANDS: [&str; 17] = [
     "hot_load",
     "load_status",
     "list_models",
@@ -29,6 +29,7 @@ pub const COMMANDS: [&str; 16] = [
     "unpin_model",
     "list_repository",
     "plan_load",
+    "set_keep_alive",
 ];
 
 /// Keys that together form one command: selection by need.
@@ -235,7 +236,11 @@ fn parse_command(obj: &Map<String, Value>) -> Result<Command, ApiError> {
     if let Some(key) = unknown {
         return Err(fault(
             ErrorCode::UnknownField,
-            format!("The request has an unknown field {}; commands are {} and capabilities/priority/auto_select.", quote(key), COMMANDS.join(", ")),
+            format!(
+                "Unknown field {}; the commands are {} and capabilities/priority/auto_select.",
+                quote(key),
+                COMMANDS.join(", ")
+            ),
         ));
     }
     let count = count + usize::from(selects_by_need);
@@ -287,6 +292,7 @@ fn parse_command(obj: &Map<String, Value>) -> Result<Command, ApiError> {
         "pin_model" => text_value(name, value, "a model name").map(|m| Command::Pin(m, true)),
         "unpin_model" => text_value(name, value, "a model name").map(|m| Command::Pin(m, false)),
         "list_repository" => flag(name, value).map(|()| Command::ListRepository),
+        "set_keep_alive" => parse_set_keep_alive(value),
         _ => parse_plan(value).map(Command::PlanLoad),
     }
 }
@@ -485,6 +491,27 @@ fn parse_load(value: &Value) -> Result<LoadModel, ApiError> {
         keep_alive: field("keep_alive").map(parse_keep_alive).transpose()?,
         simulate: field("simulate").map(parse_simulate).transpose()?,
     })
+}
+
+/// `set_keep_alive`: `{model_name, keep_alive}`, both required.
+fn parse_set_keep_alive(value: &Value) -> Result<Command, ApiError> {
+    let obj = members(
+        "set_keep_alive",
+        value,
+        &["model_name", "keep_alive"],
+        "an object with model_name and keep_alive",
+    )?;
+    let model_name = parse_model_name(obj.get("model_name"))?;
+    let Some(keep_alive) = obj.get("keep_alive") else {
+        return Err(fault(
+            ErrorCode::InvalidConfig,
+            "set_keep_alive is missing keep_alive (seconds; negative: never expire).",
+        ));
+    };
+    Ok(Command::SetKeepAlive(
+        model_name,
+        parse_keep_alive(keep_alive)?,
+    ))
 }
 
 /// `keep_alive`: seconds an idle model stays ready; negative: never.

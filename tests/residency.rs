@@ -433,3 +433,88 @@ fn with_max_loaded_the_catalog_s_first_models_are_ready_and_the_rest_available()
     assert_eq!(state(&mut h, "llama-7b"), "available");
     assert_eq!(h.send(json!({"list_repository": true}))["total_models"], 6);
 }
+
+// --- set_keep_alive ---
+
+#[test]
+fn set_keep_alive_sets_the_keep_alive_of_a_ready_model_from_now() {
+    let mut h = server(json!({}), json!({}));
+    h.send(ram("a", 1.0)); // ready at 1.5 s, never expires (the option: -1)
+    h.advance(10_000.0);
+    let r = h.send(json!({"set_keep_alive": {"model_name": "a", "keep_alive": 5}}));
+    assert_eq!(
+        r,
+        json!({"status": "success", "model": "a", "keep_alive": 5.0, "expires_at": h.now + 5000.0}),
+        "a ready model counts the request as a use: its keep-alive runs from now"
+    );
+    let listed_entry = &h.send(json!({"list_repository": true}))["models"][0];
+    assert_eq!(listed_entry["last_used"], h.now);
+    assert_eq!(listed_entry["keep_alive"], 5.0);
+    h.advance(4_999.0);
+    assert_eq!(listed(&mut h), ["a"]);
+    h.advance(1.0);
+    assert_eq!(listed(&mut h), Vec::<String>::new());
+    assert_eq!(events_of(&h, "model_expired").len(), 1);
+}
+
+#[test]
+fn set_keep_alive_on_a_model_not_ready_keeps_its_last_used_and_takes_effect_when_loaded() {
+    let mut h = server(json!({}), json!({}));
+    h.send(ram("a", 1.0));
+    h.advance(1500.0);
+    h.send(json!({"unload_model": "a"}));
+    let before = h.send(json!({"list_repository": true}))["models"][0]["last_used"].clone();
+    h.advance(1000.0);
+    let r = h.send(json!({"set_keep_alive": {"model_name": "a", "keep_alive": -7}}));
+    assert_eq!(r["keep_alive"], -1.0, "negative: never");
+    assert_eq!(r["expires_at"], Value::Null);
+    let entry = &h.send(json!({"list_repository": true}))["models"][0];
+    assert_eq!(entry["last_used"], before, "not ready: not a use");
+    assert_eq!(entry["state"], "available");
+    // A loading model takes it when ready; zero expires it as soon as it is idle.
+    h.send(json!({"load_model": "a"})); // 0.1 s
+    h.send(json!({"set_keep_alive": {"model_name": "a", "keep_alive": 0}}));
+    assert_eq!(state(&mut h, "a"), "loading");
+    h.advance(100.0);
+    assert_eq!(state(&mut h, "a"), "available");
+    let expired = events_of(&h, "model_expired");
+    assert_eq!(expired.len(), 1);
+    assert_eq!(expired[0]["time"], h.now);
+}
+
+#[test]
+fn set_keep_alive_refuses_unknown_models_and_bad_values_and_changes_nothing() {
+    let mut h = server(json!({}), json!({}));
+    h.send(ram("a", 1.0));
+    h.advance(1500.0);
+    let before = h.snapshot();
+    let revision = h.engine.revision();
+    for (request, expected) in [
+        (
+            json!({"set_keep_alive": {"model_name": "b", "keep_alive": 1}}),
+            "model_not_found",
+        ),
+        (
+            json!({"set_keep_alive": {"model_name": "a"}}),
+            "invalid_config",
+        ),
+        (
+            json!({"set_keep_alive": {"model_name": "a", "keep_alive": "5m"}}),
+            "invalid_config",
+        ),
+        (
+            json!({"set_keep_alive": {"model_name": "a", "keep_alive": 1, "x": 1}}),
+            "unknown_field",
+        ),
+        (
+            json!({"set_keep_alive": {"keep_alive": 1}}),
+            "invalid_model_name",
+        ),
+        (json!({"set_keep_alive": "a"}), "invalid_request"),
+    ] {
+        let r = h.send(request.clone());
+        assert_eq!(code(&r), expected, "{request}");
+    }
+    assert_eq!(h.engine.revision(), revision);
+    assert_eq!(h.snapshot(), before);
+}

@@ -27,6 +27,8 @@ fn accepted_requests() -> Vec<Value> {
         json!({"list_jobs": true}),
         json!({"metrics": true}),
         json!({"system_status": true, "request_id": "s"}),
+        json!({"set_keep_alive": {"model_name": "m", "keep_alive": 300}}),
+        json!({"set_keep_alive": {"model_name": "m", "keep_alive": -1}, "request_id": 3}),
     ]
 }
 
@@ -59,6 +61,10 @@ fn structural_faults_are_outside_the_schema_too() {
         json!({"priority": "fastest"}),
         json!({"model": "a", "verbose": true}),
         json!({"request_id": [], "list_models": true}),
+        json!({"set_keep_alive": {"model_name": "m"}}),
+        json!({"set_keep_alive": {"model_name": "m", "keep_alive": "5m"}}),
+        json!({"set_keep_alive": {"model_name": "m", "keep_alive": 1, "pin": true}}),
+        json!({"set_keep_alive": "m"}),
     ] {
         assert!(
             parse_value(&request).is_err(),

@@ -370,6 +370,15 @@ fn response_objects_match_their_json_form() {
         (5000.0, r#"{"load_model": "alpha"}"#.into()),
         (5000.0, r#"{"load_model": "alpha"}"#.into()),
         (5000.0, r#"{"pin_model": "zeta"}"#.into()),
+        (
+            5000.0,
+            r#"{"set_keep_alive": {"model_name": "zeta", "keep_alive": 30}, "request_id": "k"}"#
+                .into(),
+        ),
+        (
+            5000.0,
+            r#"{"set_keep_alive": {"model_name": "123", "keep_alive": 2.5}}"#.into(),
+        ),
         (5000.0, r#"{"plan_load": {"load_model": "beta"}}"#.into()),
         (
             5000.0,
@@ -420,11 +429,12 @@ fn response_objects_match_their_json_form() {
             model_hotload::protocol::Body::Repository(_) => "repository",
             model_hotload::protocol::Body::Deleted(_) => "deleted",
             model_hotload::protocol::Body::Pinned(_) => "pinned",
+            model_hotload::protocol::Body::KeepAlive(_) => "keep_alive",
             model_hotload::protocol::Body::Plan(_) => "plan",
             model_hotload::protocol::Body::Error(_) => "error",
         })
         .collect();
-    assert_eq!(kinds.len(), 14, "every response kind is covered: {kinds:?}");
+    assert_eq!(kinds.len(), 15, "every response kind is covered: {kinds:?}");
     for response in &responses {
         let built = JSON::stringify(&response_to_js(response)).unwrap();
         let parsed = JSON::stringify(&to_js(response)).unwrap();

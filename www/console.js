@@ -1,4 +1,5 @@
-// The request console: any JSON request, its response, and the seed's examples as presets.
+// The request console: any JSON request, its response, and the seed's examples as presets;
+// sent to handleRequest, or as POST /hotload through server.fetch.
 import { $, h } from "./dom.js";
 
 const SEED_LOAD = {
@@ -46,7 +47,17 @@ export function setUpConsole(server, { lastJob, afterSend }) {
     response.dataset.status = r.status;
     afterSend(r);
   };
+  // The same request over the server's HTTP façade (SPEC §6): POST /hotload.
+  const sendHttp = async () => {
+    response.value = "…";
+    const r = await server().fetch("/hotload", { method: "POST", body: request.value });
+    const body = await r.json();
+    response.value = `HTTP ${r.status}\n${JSON.stringify(body, null, 2)}`;
+    response.dataset.status = body.status;
+    afterSend(body);
+  };
   $("send").addEventListener("click", send);
+  $("send-http").addEventListener("click", sendHttp);
   request.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); }
   });

@@ -9,6 +9,7 @@
 //! to deliver what the exchanges wrote. Every route reads and changes the
 //! engine only through its requests, so every façade shares one state.
 
+mod compose;
 mod native;
 mod ollama;
 mod openai;

@@ -47,28 +47,51 @@ pub fn json_type() -> (&'static str, String) {
 /// One family's error answer: OpenAI's `{error: {message, type, param, code}}`,
 /// everyone else's `{error}`.
 pub fn error(out: &mut Output, family: Family, status: u16, reason: &str) {
-    let body = match family {
-        Family::OpenAi => json!({"error": {
-            "message": reason,
-            "type": if status >= 500 { "server_error" } else { "invalid_request_error" },
-            "param": null,
-            "code": openai_code(status),
-        }}),
-        _ => json!({ "error": reason }),
-    };
-    out.json(status, &body);
+    match family {
+        Family::OpenAi => openai_error(out, status, reason, None, None),
+        _ => out.json(status, &json!({ "error": reason })),
+    }
 }
 
-fn openai_code(status: u16) -> serde_json::Value {
-    match status {
-        404 => json!("model_not_found"),
-        _ => serde_json::Value::Null,
+/// OpenAI's error answer. `code` is a stable string (`model_not_found`) or
+/// null, `param` the request field at fault or null. A 409 also carries
+/// `x-should-retry: false`: OpenAI's clients retry a 409 ("lock timeout")
+/// unless told not to, and a conflict here does not clear by retrying at once.
+pub fn openai_error(
+    out: &mut Output,
+    status: u16,
+    message: &str,
+    param: Option<&str>,
+    code: Option<&str>,
+) {
+    let kind = if status >= 500 {
+        "server_error"
+    } else {
+        "invalid_request_error"
+    };
+    out.json(
+        status,
+        &json!({"error": {"message": message, "type": kind, "param": param, "code": code}}),
+    );
+    if let (409, Some(head)) = (status, out.head.as_mut()) {
+        head.headers.push(("x-should-retry", "false".to_string()));
     }
 }
 
 /// A path or name as it may appear in a reason: quoted, cut, escaped.
 pub fn shown(text: &str) -> String {
     crate::text::quote(text)
+}
+
+/// A name as it may appear inside another API's own quotes (`'<name>'`):
+/// cut and escaped as [`shown`], without its double quotes.
+pub fn bare(text: &str) -> String {
+    let quoted = crate::text::quote(text);
+    quoted
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .map(str::to_string)
+        .unwrap_or(quoted)
 }
 
 /// One NDJSON line.

@@ -14,12 +14,21 @@ const EXCHANGE = Symbol.for("model-hotload.exchange");
 // being [status, name, value, ...] once, first. cancel(id) stops an answer.
 // The façade judges at most limit + 1 bytes of a body.
 export function makeFetch(exchange, cancel, limit) {
-  async function fetch(input, init) {
-    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
-    signal?.throwIfAborted();
-    const { method, url, body } = await read(input, init, limit);
-    signal?.throwIfAborted();
-    return answer(exchange, cancel, method, url, body, signal);
+  // Not async: a plain call reaches the server during the call, as a
+  // handleRequest does, so `server.fetch(…); server.advance(ms)` works.
+  function fetch(input, init) {
+    try {
+      const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+      signal?.throwIfAborted();
+      const plain = readPlain(input, init, limit);
+      if (plain) return answer(exchange, cancel, plain, signal);
+      return readRequest(input, init, limit).then((read) => {
+        signal?.throwIfAborted();
+        return answer(exchange, cancel, read, signal);
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
   // The same exchange without a Request or a Response, for the package's own HTTP
   // server (`model-hotload serve`), which writes the façade's output straight to
@@ -29,18 +38,19 @@ export function makeFetch(exchange, cancel, limit) {
   return fetch;
 }
 
-
 // fetch(url, {method, body: string}), as HTTP clients call it, is read as it
-// is; anything else goes through a Request, which also throws fetch's own
-// TypeErrors (a GET with a body, a bad URL).
-async function read(input, init, limit) {
+// is, at once; anything else goes through a Request (readRequest), which also
+// throws fetch's own TypeErrors (a GET with a body, a bad URL).
+function readPlain(input, init, limit) {
   const body = init?.body;
   const method = init?.method ?? "GET";
-  const plain = typeof input === "string" || input instanceof URL;
-  if (plain && (body == null || (typeof body === "string" && !/^(get|head)$/i.test(method)))) {
-    const text = body ?? "";
-    return { method, url: String(input), body: text.length > limit ? text.slice(0, limit + 1) : text };
-  }
+  if (!(typeof input === "string" || input instanceof URL)) return null;
+  if (!(body == null || (typeof body === "string" && !/^(get|head)$/i.test(method)))) return null;
+  const text = body ?? "";
+  return { method, url: String(input), body: text.length > limit ? text.slice(0, limit + 1) : text };
+}
+
+async function readRequest(input, init, limit) {
   const request = new Request(input, init);
   return { method: request.method, url: request.url, body: await readText(request.body, limit) };
 }
@@ -67,7 +77,7 @@ async function readText(stream, limit) {
   return decoder.decode(bytes.subarray(0, limit + 1));
 }
 
-function answer(exchange, cancel, method, url, body, signal) {
+function answer(exchange, cancel, { method, url, body }, signal) {
   return new Promise((resolve, reject) => {
     let id;
     let controller;

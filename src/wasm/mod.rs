@@ -32,6 +32,7 @@ export type ResponseFor<R> =
   R extends { pin_model: any } ? Pinned :
   R extends { unpin_model: any } ? Pinned :
   R extends { list_repository: any } ? RepositoryList :
+  R extends { set_keep_alive: any } ? KeepAliveSet :
   R extends { plan_load: any } ? Plan :
   R extends { load_status: any } ? JobStatus :
   R extends { list_models: any } ? ModelList :

@@ -11,10 +11,10 @@ use crate::error::ErrorCode;
 use crate::model::{ModelSpec, Tier};
 use crate::protocol::{
     Body, Cancelled, Candidate, Deleted, ErrorBody, Failure, JobKind, JobList, JobStarted,
-    JobState, JobStatus, Library, LoadCounts, LoadTimes, MetricsReport, ModelList, ModelState,
-    Phase, Pinned, Plan, PlanAdmitted, PlanRefused, QueueWait, RepositoryList, RepositoryModel,
-    RequestId, ResidencyReport, Response, Selected, SelectionStats, Started, Success, SwapStats,
-    SystemStatus, TierUsage, Unloaded,
+    JobState, JobStatus, KeepAliveSet, Library, LoadCounts, LoadTimes, MetricsReport, ModelList,
+    ModelState, Phase, Pinned, Plan, PlanAdmitted, PlanRefused, QueueWait, RepositoryList,
+    RepositoryModel, RequestId, ResidencyReport, Response, Selected, SelectionStats, Started,
+    Success, SwapStats, SystemStatus, TierUsage, Unloaded,
 };
 use crate::residency::Evict;
 use indexmap::IndexMap;
@@ -69,6 +69,7 @@ literals! {
         crate::protocol::__literal_RepositoryModel(copy_list),
         crate::protocol::__literal_Deleted(),
         crate::protocol::__literal_Pinned(),
+        crate::protocol::__literal_KeepAliveSet(),
         crate::protocol::__literal_Candidate(),
         crate::protocol::__literal_Plan(),
         crate::protocol::__literal_PlanAdmitted(),

@@ -123,6 +123,19 @@ test("cancel, use, unload and selection work", async (t) => {
   assertClean();
 });
 
+test("the request console also sends over HTTP: POST /hotload through server.fetch", async (t) => {
+  const { page, assertClean } = await ready(t);
+  await page.getByLabel("Request (JSON)").fill('{"list_models": true, "request_id": "http"}');
+  await page.getByRole("button", { name: "Send over HTTP", exact: true }).click();
+  await page.waitForFunction(() => document.getElementById("response").value.startsWith("HTTP 200"));
+  assert.match(await page.getByLabel("Response").inputValue(), /"request_id": "http"/);
+  await page.getByLabel("Request (JSON)").fill('{"load_status": "nope"}');
+  await page.getByRole("button", { name: "Send over HTTP", exact: true }).click();
+  await page.waitForFunction(() => document.getElementById("response").value.startsWith("HTTP 404"));
+  assert.match(await page.getByLabel("Response").inputValue(), /job_not_found/);
+  assertClean();
+});
+
 test("the request console answers, presets included", async (t) => {
   const { page, assertClean } = await ready(t);
   await page.getByLabel("Request (JSON)").fill('{"list_models": true, "request_id": "console"}');

@@ -165,3 +165,12 @@ test("§6 a freed server's fetch rejects with a clear error", async () => {
   await assert.rejects(f("http://sim/hotload", post({ list_models: true })), /after free/);
   assert.throws(() => s.fetch, /after free/);
 });
+
+test("§6 a plain fetch takes effect during the call, as handleRequest does", async () => {
+  const s = manual();
+  const pending = s.fetch("http://sim/hotload", post(hotLoad("m", 2)));
+  s.advance(5000); // the load started in the call, so it is over now
+  const { job_id } = await (await pending).json();
+  assert.equal((await s.handleRequest({ load_status: job_id })).status, "success");
+  s.free();
+});

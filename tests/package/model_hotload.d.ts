@@ -10,6 +10,7 @@ R extends { delete_model: any } ? Deleted :
 R extends { pin_model: any } ? Pinned :
 R extends { unpin_model: any } ? Pinned :
 R extends { list_repository: any } ? RepositoryList :
+R extends { set_keep_alive: any } ? KeepAliveSet :
 R extends { plan_load: any } ? Plan :
 R extends { load_status: any } ? JobStatus :
 R extends { list_models: any } ? ModelList :
@@ -128,7 +129,7 @@ export interface ModelSpec {
 /**
  * Any request `handleRequest` takes as an object.
  */
-export type Request = HotLoadRequest | LoadStatusRequest | ListModelsRequest | ModelRequest | CancelLoadRequest | UnloadModelRequest | ListJobsRequest | MetricsRequest | SystemStatusRequest | PullModelRequest | LoadModelRequest | DeleteModelRequest | PinModelRequest | UnpinModelRequest | ListRepositoryRequest | PlanLoadRequest | SelectRequest;
+export type Request = HotLoadRequest | LoadStatusRequest | ListModelsRequest | ModelRequest | CancelLoadRequest | UnloadModelRequest | ListJobsRequest | MetricsRequest | SystemStatusRequest | PullModelRequest | LoadModelRequest | DeleteModelRequest | PinModelRequest | UnpinModelRequest | ListRepositoryRequest | PlanLoadRequest | SetKeepAliveRequest | SelectRequest;
 
 /**
  * Make the job fail when its progress reaches `fail_at_progress` (0..1).
@@ -370,6 +371,22 @@ export interface Pinned {
 export type Plan = PlanAdmitted | PlanRefused;
 
 /**
+ * `set_keep_alive`: the keep-alive now in force and when the model expires.
+ */
+export interface KeepAliveSet {
+    status: Success;
+    model: string;
+    /**
+     * Seconds an idle model stays ready; -1: never expires.
+     */
+    keep_alive: number;
+    /**
+     * `last_used + keep_alive` in ms for a ready model that may expire, else `null`.
+     */
+    expires_at: number | null;
+}
+
+/**
  * `{"cancel_load": job_id}`
  */
 export interface CancelLoadRequest {
@@ -476,6 +493,15 @@ export interface PullModelRequest {
 }
 
 /**
+ * `{"set_keep_alive": {model_name, keep_alive}}`: a known model's keep-alive
+ * from now on (seconds; negative: never); a ready model counts it as a use.
+ */
+export interface SetKeepAliveRequest {
+    set_keep_alive: KeepAlive;
+    request_id?: RequestId;
+}
+
+/**
  * `{"system_status": true}`
  */
 export interface SystemStatusRequest {
@@ -566,6 +592,14 @@ export interface JobStatus {
     estimated_seconds: number;
     cancelled: boolean;
     kind: JobKind;
+}
+
+export interface KeepAlive {
+    model_name: string;
+    /**
+     * Seconds the model stays ready once idle; negative: never expires.
+     */
+    keep_alive: number;
 }
 
 export interface LoadCounts {
@@ -710,7 +744,7 @@ export interface Unloaded {
     tier: Tier;
 }
 
-export type Body = JobStarted | JobStatus | ModelList | Selected | Cancelled | Unloaded | JobList | MetricsReport | SystemStatus | RepositoryList | Deleted | Pinned | Plan | ErrorBody;
+export type Body = JobStarted | JobStatus | ModelList | Selected | Cancelled | Unloaded | JobList | MetricsReport | SystemStatus | RepositoryList | Deleted | Pinned | KeepAliveSet | Plan | ErrorBody;
 
 export type Catalog = CatalogName | CatalogEntry[];
 
