@@ -1,11 +1,12 @@
 // model-hotload/msw (SPEC §6): Mock Service Worker handlers answered by
-// server.fetch, under msw's own setupServer, with a plain fetch as a client
-// would call it. msw's listen() replaces globalThis.fetch, so every call below
-// looks fetch up when it runs.
+// server.fetch, under msw's own setupServer, with a plain fetch and the npm
+// ollama client as a user's code would call them. msw's listen() replaces
+// globalThis.fetch, so every call below looks fetch up when it runs.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { setupServer } from "msw/node";
+import { Ollama } from "ollama";
 import { handlers } from "../../pkg/msw/index.mjs";
 import { hotLoad, manual } from "./helpers.mjs";
 
@@ -14,6 +15,11 @@ const post = (body) => ({ method: "POST", body: JSON.stringify(body) });
 const decoder = new TextDecoder();
 let sim;
 let mock;
+
+// In Node, msw 2 hands its lifecycle events an unread clone of each mocked Response
+// (mswjs/interceptors#712): a cancel of the body then waits for the clone's, and the
+// simulated stream goes on. Cancelling the clone, as docs/PACKAGE.md says, lets it through.
+const cancelClones = ({ response }) => { response.body?.cancel(); };
 
 before(() => {
   sim = manual();
@@ -38,6 +44,30 @@ test("msw: a plain fetch of the base URL is answered by server.fetch", async () 
   sim.advance(60_000);
 });
 
+test("msw: fetch(\"http://ollama.test/api/tags\") is the simulated Ollama", async () => {
+  const r = await fetch(`${BASE}/api/tags`);
+  assert.equal(r.status, 200);
+  const { models } = await r.json();
+  assert.ok(models.some((m) => m.name === "gpt2-small" && /^sha256:[0-9a-f]{64}$/.test(m.digest)));
+  assert.deepEqual(await (await fetch(`${BASE}/v1/models/gpt2-small`)).json(), (await (await sim.fetch("http://x/v1/models/gpt2-small")).json()));
+});
+
+test("msw: the npm ollama client, made after listen(), with a streamed pull", async () => {
+  const ollama = new Ollama({ host: BASE }); // its default fetch: msw's, as listen() left it
+  assert.ok((await ollama.list()).models.some((m) => m.name === "gpt2-small"));
+  const stream = await ollama.pull({ model: "qwen2.5:0.5b", stream: true });
+  const statuses = [];
+  const reading = (async () => { for await (const part of stream) statuses.push(part.status); })();
+  for (let i = 0; i < 200 && statuses.at(-1) !== "success"; i++) {
+    await new Promise((ok) => setImmediate(ok));
+    sim.advance(20);
+  }
+  await reading;
+  assert.equal(statuses[0], "pulling manifest");
+  assert.deepEqual(statuses.slice(-3), ["verifying sha256 digest", "writing manifest", "success"]);
+  assert.ok((await ollama.list()).models.some((m) => m.name === "qwen2.5:0.5b"));
+});
+
 test("msw: the façade's own answers for bad input, not msw's", async () => {
   let r = await fetch(`${BASE}/nope`);
   assert.equal(r.status, 404);
@@ -57,11 +87,6 @@ test("msw: only the base URL is intercepted", async () => {
   const r = await (await fetch(`${BASE}/_sim/advance`, post({ ms: 0 }))).json();
   assert.equal(typeof r.now, "number");
 });
-
-// In Node, msw 2 hands its lifecycle events an unread clone of each mocked Response
-// (mswjs/interceptors#712): a cancel of the body then waits for the clone's, and the
-// simulated stream goes on. Cancelling the clone, as docs/PACKAGE.md says, lets it through.
-const cancelClones = ({ response }) => { response.body?.cancel(); };
 
 test("msw: a streamed answer (GET /events) arrives chunk by chunk as simulated time passes", async (t) => {
   mock.events.on("response:mocked", cancelClones);

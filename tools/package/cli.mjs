@@ -26,6 +26,8 @@ Stop it with Ctrl-C (SIGINT) or SIGTERM.`;
 
 /** The request body read, at most: the façade judges LIMIT + 1 bytes and answers 413 past LIMIT. */
 const LIMIT = 1024 * 1024;
+/** What is read and dropped of a body past LIMIT before its connection is closed. */
+const DRAIN = 64 * 1024 * 1024;
 
 class UsageError extends Error {}
 
@@ -101,7 +103,7 @@ function parseCommandLine(argv) {
   return { port, host, options };
 }
 
-/** The text of a request's body, read no further than LIMIT + 1 bytes, and whether it went past LIMIT. */
+/** The text of a request's body, no more than its first LIMIT + 1 bytes. */
 function readBody(req) {
   return new Promise((resolve, reject) => {
     const chunks = [];
@@ -111,13 +113,17 @@ function readBody(req) {
       chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
       size += Math.min(chunk.length, room);
       if (size > LIMIT) {
-        // Enough to refuse it: stop keeping the rest (node:http drains it unread).
+        // Enough to refuse it: the rest is read and dropped, so that the answer reaches
+        // a client still sending (closing a socket with unread data resets it), up to
+        // DRAIN bytes, past which the connection goes.
         req.off("data", onData);
         req.off("end", onEnd);
+        let dropped = 0;
+        req.on("data", (rest) => { if ((dropped += rest.length) > DRAIN) req.destroy(); });
         done();
       }
     };
-    const done = () => resolve([chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks, size).toString("utf8"), size > LIMIT]);
+    const done = () => resolve(chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks, size).toString("utf8"));
     const onEnd = () => done();
     req.on("data", onData);
     req.on("end", onEnd);
@@ -142,10 +148,7 @@ function listener(server, open) {
       answer(req, res, method, "");
       return;
     }
-    readBody(req).then(([body, over]) => {
-      if (over) res.setHeader("connection", "close"); // the rest of the upload is not wanted
-      answer(req, res, method, body);
-    }, () => res.destroy());
+    readBody(req).then((body) => answer(req, res, method, body), () => res.destroy());
   };
 
   function answer(req, res, method, body) {
