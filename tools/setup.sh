@@ -47,7 +47,15 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
-# 6. npm tooling, exactly as package-lock.json pins it.
+# 6. curl, which the CLI's test drives `model-hotload serve` with, as a user would.
+if ! command -v curl >/dev/null; then
+  say "installing curl from Debian"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq curl >/dev/null
+fi
+
+# 7. npm tooling, exactly as package-lock.json pins it.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm tooling from package-lock.json"
   npm ci --no-audit --no-fund
