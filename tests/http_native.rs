@@ -177,3 +177,41 @@ fn unknown_paths_wrong_methods_and_big_bodies_are_refused_without_change() {
     }
     assert_eq!(s.request(json!({"system_status": true})), before);
 }
+
+#[test]
+fn every_answer_allows_any_origin_and_options_is_a_preflight() {
+    let mut s = Site::new();
+    for (method, url) in [
+        ("GET", "/api/tags"),
+        ("GET", "/nope"),
+        ("POST", "/hotload"),
+        ("GET", "/v1/models"),
+    ] {
+        let a = s.fetch(method, url, "{}");
+        assert_eq!(
+            a.header("access-control-allow-origin"),
+            Some("*"),
+            "{method} {url}"
+        );
+    }
+    for (url, allow) in [
+        ("/hotload", "POST"),
+        ("/_sim/advance", "POST"),
+        ("/v1/models/x", "GET, DELETE"),
+        ("/api/pull", "POST"),
+    ] {
+        let a = s.fetch("OPTIONS", url, "");
+        assert_eq!(a.status, Some(204), "{url}");
+        assert_eq!(
+            a.header("access-control-allow-methods"),
+            Some(allow),
+            "{url}"
+        );
+        assert!(a
+            .header("access-control-allow-headers")
+            .unwrap()
+            .contains("authorization"));
+        assert!(a.body.is_empty() && a.ended);
+    }
+    assert_eq!(s.fetch("OPTIONS", "/nope", "").status, Some(404));
+}
