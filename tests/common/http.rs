@@ -6,7 +6,7 @@
 
 use model_hotload::config::{parse_options, ServerConfig};
 use model_hotload::engine::{Engine, Reply};
-use model_hotload::http::{AdvanceRefused, ExchangeId, Facade, Fetched, Head, HttpRequest};
+use model_hotload::http::{ExchangeId, Facade, Fetched, Head, HttpRequest};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -290,9 +290,4 @@ impl Site {
             );
         }
     }
-}
-
-/// `Err` of a refused advance, as the driver reports it.
-pub fn real_clock(reason: &str) -> Result<f64, AdvanceRefused> {
-    Err(AdvanceRefused::RealClock(reason.to_string()))
 }
