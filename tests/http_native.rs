@@ -33,7 +33,7 @@ fn hotload_answers_as_handle_request_with_the_status_table() {
     ];
     for (request, status, what) in cases {
         let a = s.post("http://sim/hotload", request.clone());
-        assert_eq!(a.status, Some(status), "{request}: {}", a.body);
+        assert_eq!(a.status(), Some(status), "{request}: {}", a.body);
         let body = a.json();
         assert!(
             body["status"] == what || body["code"] == what,
@@ -47,7 +47,7 @@ fn hotload_answers_as_handle_request_with_the_status_table() {
     }
     let a = s.fetch("POST", "/hotload", "{not json");
     assert_eq!(
-        (a.status, a.json()["code"].clone()),
+        (a.status(), a.json()["code"].clone()),
         (Some(400), json!("malformed_json"))
     );
 }
@@ -86,9 +86,13 @@ fn a_selection_answers_when_its_swap_ends() {
         "http://sim/hotload",
         &json!({"model": "gpt2-large"}).to_string(),
     );
-    assert_eq!(s.answers[&id].status, None, "nothing before the swap ends");
-    let a = s.answer(id).clone();
-    assert_eq!(a.status, Some(200));
+    assert_eq!(
+        s.answers[&id].status(),
+        None,
+        "nothing before the swap ends"
+    );
+    let a = s.finish(id);
+    assert_eq!(a.status(), Some(200));
     assert_eq!(a.json()["swap_executed"], true);
     assert!(s.now > 0.0);
 }
@@ -97,7 +101,7 @@ fn a_selection_answers_when_its_swap_ends() {
 fn events_stream_as_server_sent_events() {
     let mut s = Site::new();
     let id = s.open("GET", "/events", "");
-    assert_eq!(s.answers[&id].status, Some(200));
+    assert_eq!(s.answers[&id].status(), Some(200));
     assert_eq!(
         s.answers[&id].header("content-type"),
         Some("text/event-stream")
@@ -134,7 +138,7 @@ fn events_stream_as_server_sent_events() {
 fn advance_moves_the_clock_and_refuses_bad_amounts() {
     let mut s = Site::with_options(json!({"startTime": 1000}));
     let a = s.post("/_sim/advance", json!({"ms": 250}));
-    assert_eq!((a.status, a.json()), (Some(200), json!({"now": 1250.0})));
+    assert_eq!((a.status(), a.json()), (Some(200), json!({"now": 1250.0})));
     assert_eq!(s.now, 1250.0);
     for bad in [
         r#"{"ms": -1}"#,
@@ -145,11 +149,11 @@ fn advance_moves_the_clock_and_refuses_bad_amounts() {
         r#"{"ms": null}"#,
     ] {
         let a = s.fetch("POST", "/_sim/advance", bad);
-        assert_eq!(a.status, Some(400), "{bad}");
+        assert_eq!(a.status(), Some(400), "{bad}");
         assert!(a.json()["error"].is_string());
     }
     let a = s.get("/_sim/advance");
-    assert_eq!((a.status, a.header("allow")), (Some(405), Some("POST")));
+    assert_eq!((a.status(), a.header("allow")), (Some(405), Some("POST")));
 }
 
 #[test]
@@ -170,10 +174,48 @@ fn unknown_paths_wrong_methods_and_big_bodies_are_refused_without_change() {
         ("POST", "/_sim/advance", big.as_str(), 413, None),
     ] {
         let a = s.fetch(method, url, body);
-        assert_eq!(a.status, Some(status), "{method} {url}");
+        assert_eq!(a.status(), Some(status), "{method} {url}");
         assert_eq!(a.header("allow"), allow, "{method} {url}");
         assert!(a.json()["error"].is_string(), "{}", a.body);
         assert!(a.ended);
     }
     assert_eq!(s.request(json!({"system_status": true})), before);
+}
+
+#[test]
+fn every_answer_allows_any_origin_and_options_is_a_preflight() {
+    let mut s = Site::new();
+    for (method, url) in [
+        ("GET", "/api/tags"),
+        ("GET", "/nope"),
+        ("POST", "/hotload"),
+        ("GET", "/v1/models"),
+    ] {
+        let a = s.fetch(method, url, "{}");
+        assert_eq!(
+            a.header("access-control-allow-origin"),
+            Some("*"),
+            "{method} {url}"
+        );
+    }
+    for (url, allow) in [
+        ("/hotload", "POST"),
+        ("/_sim/advance", "POST"),
+        ("/v1/models/x", "GET, DELETE"),
+        ("/api/pull", "POST"),
+    ] {
+        let a = s.fetch("OPTIONS", url, "");
+        assert_eq!(a.status(), Some(204), "{url}");
+        assert_eq!(
+            a.header("access-control-allow-methods"),
+            Some(allow),
+            "{url}"
+        );
+        assert!(a
+            .header("access-control-allow-headers")
+            .unwrap()
+            .contains("authorization"));
+        assert!(a.body.is_empty() && a.ended);
+    }
+    assert_eq!(s.fetch("OPTIONS", "/nope", "").status(), Some(404));
 }

@@ -2,12 +2,9 @@
 //! shapes, on the state `handleRequest` reads and changes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "common/at_once.rs"]
-mod at_once;
 #[path = "common/http.rs"]
 mod http;
 
-use at_once::{AtOnce, Code};
 use http::Site;
 use serde_json::{json, Value};
 

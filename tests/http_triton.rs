@@ -2,12 +2,9 @@
 //! the model repository, on the state `handleRequest` reads and changes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "common/at_once.rs"]
-mod at_once;
 #[path = "common/http.rs"]
 mod http;
 
-use at_once::{AtOnce, Code};
 use http::Site;
 use serde_json::{json, Value};
 
@@ -132,13 +129,13 @@ fn load_answers_only_when_the_simulated_load_ends() {
         "/v2/repository/models/gpt2-large/load",
         "{\"parameters\": {\"config\": \"{}\", \"anything\": 1}}",
     );
-    assert_eq!(sim.so_far(id).status, None);
+    assert_eq!(sim.so_far(id).status(), None);
     assert_eq!(sim.entry("gpt2-large").unwrap()["state"], "loading");
     assert_eq!(sim.facade.open_count(), 1);
 
     sim.advance(299.0);
     assert_eq!(
-        sim.so_far(id).status,
+        sim.so_far(id).status(),
         None,
         "answered before the load ended"
     );
@@ -173,7 +170,7 @@ fn a_failed_or_cancelled_load_is_a_400() {
         "simulate": {"fail_at_progress": 0.5, "error": "disk on fire"}}}));
     // Single flight: the route waits for the job already loading the model.
     let id = sim.open("POST", "/v2/repository/models/gpt2-large/load", "{}");
-    assert_eq!(sim.so_far(id).status, None);
+    assert_eq!(sim.so_far(id).status(), None);
     sim.advance(1_000.0);
     let answer = sim.so_far(id);
     assert_eq!(answer.code(), 400);

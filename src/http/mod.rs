@@ -61,7 +61,10 @@ pub struct Output {
 }
 
 impl Output {
-    pub fn head(&mut self, status: u16, headers: Vec<(&'static str, String)>) {
+    /// The head; every answer lets any origin read it (CORS), so a page on
+    /// another origin may call the CLI server as it would call Ollama.
+    pub fn head(&mut self, status: u16, mut headers: Vec<(&'static str, String)>) {
+        headers.push(("access-control-allow-origin", "*".to_string()));
         self.head = Some(Head { status, headers });
     }
 
@@ -178,6 +181,7 @@ impl Facade {
         match route::route(&request) {
             route::Routed::Refused(refusal) => refusal.write(&mut out),
             route::Routed::Advance(ms) => return Fetched::Advance(id, ms),
+            route::Routed::Preflight(allow) => wire::preflight(&mut out, allow),
             route::Routed::Handler(handler, call) => {
                 if let Some(mut exchange) = handler(&mut ctx, &call, &mut out) {
                     if exchange.poll(&mut ctx, &mut out) {

@@ -27,6 +27,8 @@ pub(crate) enum Found {
 
 pub(crate) enum Routed<'a> {
     Handler(Handler, Call<'a>),
+    /// A CORS preflight (`OPTIONS` on a route): the methods it allows.
+    Preflight(String),
     Advance(f64),
     Refused(Refusal),
 }
@@ -101,6 +103,7 @@ pub(crate) fn route<'a>(request: &HttpRequest<'a>) -> Routed<'a> {
                 Err(refusal) => Routed::Refused(refusal),
             };
         }
+        Found::Advance if method == "OPTIONS" => return Routed::Preflight("POST".into()),
         Found::Advance => {
             return refuse(
                 405,
@@ -113,6 +116,9 @@ pub(crate) fn route<'a>(request: &HttpRequest<'a>) -> Routed<'a> {
     };
     let Some((_, handler)) = table.iter().find(|(m, _)| *m == method) else {
         let allow: Vec<&str> = table.iter().map(|(m, _)| *m).collect();
+        if method == "OPTIONS" {
+            return Routed::Preflight(allow.join(", "));
+        }
         return refuse(
             405,
             format!("{} takes {}", wire::shown(path), allow.join(" or ")),

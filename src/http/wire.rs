@@ -78,6 +78,23 @@ pub fn openai_error(
     }
 }
 
+/// The answer to a CORS preflight: 204, with what the route allows and any
+/// request header (`authorization` named, as `*` does not cover it).
+pub fn preflight(out: &mut Output, allow: String) {
+    out.head(
+        204,
+        vec![
+            ("access-control-allow-methods", allow),
+            (
+                "access-control-allow-headers",
+                "*, authorization".to_string(),
+            ),
+            ("access-control-max-age", "86400".to_string()),
+        ],
+    );
+    out.end();
+}
+
 /// A path or name as it may appear in a reason: quoted, cut, escaped.
 pub fn shown(text: &str) -> String {
     crate::text::quote(text)

@@ -1,7 +1,7 @@
 //! Bad HTTP input on the Ollama routes: 404, 405 with `Allow`, 413, and 400
 //! with a reason for bodies that are not what the route reads.
 
-use super::harness::Sim;
+use super::server;
 use serde_json::{json, Value};
 
 const ROUTES: [(&str, &str); 5] = [
@@ -14,7 +14,7 @@ const ROUTES: [(&str, &str); 5] = [
 
 #[test]
 fn a_known_path_with_another_method_is_405_with_allow() {
-    let mut sim = Sim::new(json!({}));
+    let mut sim = server(json!({}));
     for (method, path, allow) in [
         ("GET", "/api/pull", "POST"),
         ("GET", "/api/generate", "POST"),
@@ -25,9 +25,9 @@ fn a_known_path_with_another_method_is_405_with_allow() {
         ("GET", "/api/show", "POST"),
         ("POST", "/api/version", "GET, HEAD"),
     ] {
-        let id = sim.fetch(method, path, "");
-        let answer = sim.answer(id);
-        assert_eq!(answer.status(), 405, "{method} {path}");
+        let id = sim.open(method, path, "");
+        let answer = sim.so_far(id);
+        assert_eq!(answer.code(), 405, "{method} {path}");
         assert_eq!(answer.header("allow"), Some(allow), "{method} {path}");
         assert!(answer.json()["error"].is_string());
     }
@@ -35,7 +35,7 @@ fn a_known_path_with_another_method_is_405_with_allow() {
 
 #[test]
 fn an_unknown_path_is_404_and_a_huge_body_413() {
-    let mut sim = Sim::new(json!({}));
+    let mut sim = server(json!({}));
     let (status, body) = sim.call("GET", "/api/nope", Value::Null);
     assert_eq!(status, 404);
     assert!(body["error"].is_string());
@@ -48,7 +48,7 @@ fn an_unknown_path_is_404_and_a_huge_body_413() {
 
 #[test]
 fn an_empty_body_is_missing_request_body() {
-    let mut sim = Sim::new(json!({}));
+    let mut sim = server(json!({}));
     for (method, path) in ROUTES {
         for body in ["", "  \n"] {
             assert_eq!(
@@ -62,8 +62,8 @@ fn an_empty_body_is_missing_request_body() {
 
 #[test]
 fn bodies_that_are_not_the_json_a_route_reads_are_400_with_a_reason() {
-    let mut sim = Sim::new(json!({}));
-    let before = sim.hotload(json!({"list_repository": true}));
+    let mut sim = server(json!({}));
+    let before = sim.request(json!({"list_repository": true}));
     for (method, path) in ROUTES {
         for (body, says) in [
             ("{not json", "not JSON"),
@@ -112,7 +112,7 @@ fn bodies_that_are_not_the_json_a_route_reads_are_400_with_a_reason() {
     );
     assert_eq!(status, 400);
     assert_eq!(
-        sim.hotload(json!({"list_repository": true})),
+        sim.request(json!({"list_repository": true})),
         before,
         "refused: nothing changed"
     );
@@ -121,7 +121,7 @@ fn bodies_that_are_not_the_json_a_route_reads_are_400_with_a_reason() {
 
 #[test]
 fn unknown_fields_are_ignored_and_keys_match_case_insensitively() {
-    let mut sim = Sim::new(json!({}));
+    let mut sim = server(json!({}));
     let (status, body) = sim.call(
         "POST",
         "/api/show",

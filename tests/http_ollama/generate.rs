@@ -1,12 +1,10 @@
 //! `POST /api/generate` and `POST /api/chat`: load, unload, select, and the
 //! simulated answer, streamed and not, timed in simulated ns.
 
-use super::harness::Sim;
-use super::{is_rfc3339, keys};
+use super::{is_rfc3339, keys, server, START};
 use model_hotload::http::wire::rfc3339;
 use serde_json::{json, Value};
 
-const START: f64 = 1_700_000_000_000.0;
 /// The fixed answer: 13 tokens, 20 ms each; a prompt token costs 2 ms.
 const ANSWER: &str = "Hello! This is a simulated answer, the same every time.";
 const TOKENS: usize = 13;
@@ -22,29 +20,29 @@ fn generate(prompt: &str, extra: Value) -> String {
 
 #[test]
 fn a_streamed_generate_sends_a_token_every_20_ms_then_the_metrics() {
-    let mut sim = Sim::new(json!({}));
-    let id = sim.fetch(
+    let mut sim = server(json!({}));
+    let id = sim.open(
         "POST",
         "/api/generate",
         &generate("why is the sky blue", json!({})),
     );
-    let answer = sim.answer(id);
-    assert_eq!(answer.status(), 200);
+    let answer = sim.so_far(id);
+    assert_eq!(answer.code(), 200);
     assert_eq!(answer.header("content-type"), Some("application/x-ndjson"));
     assert_eq!(
         answer.body, "",
         "the first token after the prompt (10 ms) and 20 ms"
     );
     sim.advance(30.0);
-    let first = sim.answer(id).lines();
+    let first = sim.so_far(id).lines();
     assert_eq!(first.len(), 1);
     assert_eq!(keys(&first[0]), ["model", "created_at", "response", "done"]);
     assert_eq!(first[0]["response"], "Hello");
     assert_eq!(first[0]["done"], false);
     assert_eq!(first[0]["created_at"], rfc3339(START + 30.0));
     sim.advance(1000.0);
-    let answer = sim.answer(id);
-    assert!(answer.end);
+    let answer = sim.so_far(id);
+    assert!(answer.ended);
     let lines = answer.lines();
     assert_eq!(lines.len(), TOKENS + 1);
     let text: String = lines
@@ -91,27 +89,27 @@ fn a_streamed_generate_sends_a_token_every_20_ms_then_the_metrics() {
     assert_eq!(last["eval_duration"], 260 * MS);
     // Selected through the one engine: handleRequest sees it current.
     assert_eq!(
-        sim.hotload(json!({"system_status": true}))["current_model"],
+        sim.request(json!({"system_status": true}))["current_model"],
         "gpt2-small"
     );
 }
 
 #[test]
 fn stream_false_answers_the_whole_text_once() {
-    let mut sim = Sim::new(json!({}));
-    let id = sim.fetch(
+    let mut sim = server(json!({}));
+    let id = sim.open(
         "POST",
         "/api/generate",
         &generate("hi", json!({"stream": false})),
     );
     sim.advance(261.0);
     assert!(
-        sim.answer(id).head.is_none(),
+        sim.so_far(id).head.is_none(),
         "not before the last token (262 ms)"
     );
     sim.advance(1.0);
-    let answer = sim.answer(id);
-    assert!(answer.end);
+    let answer = sim.so_far(id);
+    assert!(answer.ended);
     assert_eq!(
         answer.header("content-type"),
         Some("application/json; charset=utf-8")
@@ -125,10 +123,10 @@ fn stream_false_answers_the_whole_text_once() {
 
 #[test]
 fn a_model_that_is_not_ready_is_loaded_first_and_its_load_timed() {
-    let mut sim = Sim::new(json!({}));
-    sim.hotload(json!({"model": "gpt2-small"})); // current
-    sim.hotload(json!({"unload_model": "gpt2-large"})); // 3 GB ram: 300 ms to load
-    let id = sim.fetch(
+    let mut sim = server(json!({}));
+    sim.request(json!({"model": "gpt2-small"})); // current
+    sim.request(json!({"unload_model": "gpt2-large"})); // 3 GB ram: 300 ms to load
+    let id = sim.open(
         "POST",
         "/api/generate",
         &generate("a b", json!({"model": "gpt2-large", "stream": false})),
@@ -138,17 +136,17 @@ fn a_model_that_is_not_ready_is_loaded_first_and_its_load_timed() {
     assert_eq!(sim.state("gpt2-large"), "ready");
     // Then a hot-swap from gpt2-small: 3 GB × 0.1 s.
     sim.advance(299.0);
-    assert!(sim.answer(id).head.is_none(), "swapping");
+    assert!(sim.so_far(id).head.is_none(), "swapping");
     sim.advance(1.0 + 4.0 + 260.0);
-    let body = sim.answer(id).json();
+    let body = sim.so_far(id).json();
     assert_eq!(body["model"], "gpt2-large");
     assert_eq!(body["load_duration"], 600 * MS, "the load and the swap");
     assert_eq!(body["total_duration"], (600 + 4 + 260) * MS);
     assert_eq!(
-        sim.hotload(json!({"system_status": true}))["current_model"],
+        sim.request(json!({"system_status": true}))["current_model"],
         "gpt2-large"
     );
-    let entry = sim.entry("gpt2-large");
+    let entry = sim.entry("gpt2-large").unwrap();
     assert_eq!(
         entry["keep_alive"], -1.0,
         "the server's keep-alive once selected"
@@ -157,14 +155,14 @@ fn a_model_that_is_not_ready_is_loaded_first_and_its_load_timed() {
 
 #[test]
 fn without_a_prompt_generate_loads_and_answers_done_load() {
-    let mut sim = Sim::new(json!({}));
-    sim.hotload(json!({"unload_model": "gpt2-medium"})); // 150 ms to load
-    let id = sim.fetch("POST", "/api/generate", r#"{"model": "gpt2-medium"}"#);
-    assert!(sim.answer(id).head.is_none());
+    let mut sim = server(json!({}));
+    sim.request(json!({"unload_model": "gpt2-medium"})); // 150 ms to load
+    let id = sim.open("POST", "/api/generate", r#"{"model": "gpt2-medium"}"#);
+    assert!(sim.so_far(id).head.is_none());
     sim.advance(150.0);
-    let answer = sim.answer(id);
-    assert!(answer.end);
-    assert_eq!(answer.status(), 200);
+    let answer = sim.so_far(id);
+    assert!(answer.ended);
+    assert_eq!(answer.code(), 200);
     let body = answer.json();
     assert_eq!(
         keys(&body),
@@ -176,7 +174,7 @@ fn without_a_prompt_generate_loads_and_answers_done_load() {
     );
     assert_eq!(sim.state("gpt2-medium"), "ready");
     assert_eq!(
-        sim.hotload(json!({"system_status": true}))["current_model"],
+        sim.request(json!({"system_status": true}))["current_model"],
         Value::Null,
         "loading is not selecting"
     );
@@ -187,17 +185,17 @@ fn without_a_prompt_generate_loads_and_answers_done_load() {
 
 #[test]
 fn a_load_in_progress_is_shared_not_repeated() {
-    let mut sim = Sim::new(json!({}));
-    sim.hotload(json!({"unload_model": "gpt2-medium"}));
-    sim.hotload(json!({"load_model": "gpt2-medium"}));
-    let id = sim.fetch(
+    let mut sim = server(json!({}));
+    sim.request(json!({"unload_model": "gpt2-medium"}));
+    sim.request(json!({"load_model": "gpt2-medium"}));
+    let id = sim.open(
         "POST",
         "/api/chat",
         r#"{"model": "gpt2-medium", "messages": []}"#,
     );
     sim.advance(150.0);
-    assert_eq!(sim.answer(id).json()["done_reason"], "load");
-    let jobs = sim.hotload(json!({"list_jobs": true}))["jobs"]
+    assert_eq!(sim.so_far(id).json()["done_reason"], "load");
+    let jobs = sim.request(json!({"list_jobs": true}))["jobs"]
         .as_array()
         .unwrap()
         .len();
@@ -206,7 +204,7 @@ fn a_load_in_progress_is_shared_not_repeated() {
 
 #[test]
 fn keep_alive_zero_without_a_prompt_unloads() {
-    let mut sim = Sim::new(json!({}));
+    let mut sim = server(json!({}));
     let (status, body) = sim.call(
         "POST",
         "/api/generate",
@@ -256,8 +254,8 @@ fn keep_alive_zero_without_a_prompt_unloads() {
 
 #[test]
 fn keep_alive_zero_on_the_model_in_use_unloads_it_once_it_is_idle() {
-    let mut sim = Sim::new(json!({}));
-    sim.hotload(json!({"model": "gpt2-small"}));
+    let mut sim = server(json!({}));
+    sim.request(json!({"model": "gpt2-small"}));
     let (_, body) = sim.call(
         "POST",
         "/api/generate",
@@ -265,18 +263,18 @@ fn keep_alive_zero_on_the_model_in_use_unloads_it_once_it_is_idle() {
     );
     assert_eq!(body["done_reason"], "unload");
     assert_eq!(sim.state("gpt2-small"), "ready", "current: not idle");
-    sim.hotload(json!({"model": "gpt2-medium"})); // a swap of 150 ms away from it
+    sim.request(json!({"model": "gpt2-medium"})); // a swap of 150 ms away from it
     sim.advance(150.0);
     assert_eq!(sim.state("gpt2-small"), "available");
 }
 
 #[test]
 fn chat_streams_messages_and_answers_once_without_a_stream() {
-    let mut sim = Sim::new(json!({}));
+    let mut sim = server(json!({}));
     let body = json!({"model": "gpt2-small", "messages": [{"role": "user", "content": "why is the sky blue?"}, {"role": "assistant", "content": "rayleigh"}]});
-    let id = sim.fetch("POST", "/api/chat", &body.to_string());
+    let id = sim.open("POST", "/api/chat", &body.to_string());
     sim.advance(1000.0);
-    let lines = sim.answer(id).lines();
+    let lines = sim.so_far(id).lines();
     assert_eq!(lines.len(), TOKENS + 1);
     assert_eq!(keys(&lines[0]), ["model", "created_at", "message", "done"]);
     assert_eq!(
@@ -310,9 +308,9 @@ fn chat_streams_messages_and_answers_once_without_a_stream() {
     assert_eq!(last["total_duration"], (12 + 260) * MS);
     let mut quiet = body.clone();
     quiet["stream"] = json!(false);
-    let id = sim.fetch("POST", "/api/chat", &quiet.to_string());
+    let id = sim.open("POST", "/api/chat", &quiet.to_string());
     sim.advance(1000.0);
-    let answer = sim.answer(id).json();
+    let answer = sim.so_far(id).json();
     assert_eq!(
         answer["message"],
         json!({"role": "assistant", "content": ANSWER})
@@ -322,9 +320,9 @@ fn chat_streams_messages_and_answers_once_without_a_stream() {
 
 #[test]
 fn cancelling_a_generate_leaves_its_load_running() {
-    let mut sim = Sim::new(json!({}));
-    sim.hotload(json!({"unload_model": "gpt2-large"}));
-    let id = sim.fetch(
+    let mut sim = server(json!({}));
+    sim.request(json!({"unload_model": "gpt2-large"}));
+    let id = sim.open(
         "POST",
         "/api/generate",
         &generate("x", json!({"model": "gpt2-large"})),
@@ -333,7 +331,7 @@ fn cancelling_a_generate_leaves_its_load_running() {
     sim.advance(300.0);
     assert_eq!(sim.state("gpt2-large"), "ready");
     assert_eq!(
-        sim.hotload(json!({"system_status": true}))["current_model"],
+        sim.request(json!({"system_status": true}))["current_model"],
         Value::Null
     );
 }
@@ -344,7 +342,7 @@ fn a_load_that_does_not_fit_is_a_500_and_a_full_queue_a_503() {
         {"name": "a", "size_gb": 1, "tier": "ram", "capabilities": ["chat"]},
         {"name": "b", "size_gb": 1, "tier": "ram", "capabilities": ["chat"]},
     ]);
-    let mut sim = Sim::new(json!({"catalog": catalog, "residency": {"maxLoaded": 1}}));
+    let mut sim = server(json!({"catalog": catalog, "residency": {"maxLoaded": 1}}));
     assert_eq!(sim.state("b"), "available");
     let (status, body) = sim.call(
         "POST",
@@ -358,35 +356,35 @@ fn a_load_that_does_not_fit_is_a_500_and_a_full_queue_a_503() {
     );
     assert_eq!(sim.state("b"), "available", "refused: nothing changed");
     let mut sim =
-        Sim::new(json!({"catalog": catalog, "residency": {"parallelLoads": 1, "maxQueue": 0}}));
-    sim.hotload(json!({"unload_model": "a"}));
-    sim.hotload(json!({"unload_model": "b"}));
-    sim.hotload(json!({"load_model": "a"}));
+        server(json!({"catalog": catalog, "residency": {"parallelLoads": 1, "maxQueue": 0}}));
+    sim.request(json!({"unload_model": "a"}));
+    sim.request(json!({"unload_model": "b"}));
+    sim.request(json!({"load_model": "a"}));
     let (status, body) = sim.call("POST", "/api/generate", json!({"model": "b"}));
     assert_eq!(status, 503, "{body}");
 }
 
 #[test]
 fn a_failed_load_is_a_500_with_its_error() {
-    let mut sim = Sim::new(json!({}));
-    sim.hotload(json!({"unload_model": "gpt2-large"}));
-    sim.hotload(json!({"load_model": {"model_name": "gpt2-large", "simulate": {"fail_at_progress": 0.5, "error": "out of memory"}}}));
-    let id = sim.fetch(
+    let mut sim = server(json!({}));
+    sim.request(json!({"unload_model": "gpt2-large"}));
+    sim.request(json!({"load_model": {"model_name": "gpt2-large", "simulate": {"fail_at_progress": 0.5, "error": "out of memory"}}}));
+    let id = sim.open(
         "POST",
         "/api/generate",
         &generate("x", json!({"model": "gpt2-large"})),
     );
     sim.advance(1000.0);
-    let answer = sim.answer(id);
+    let answer = sim.so_far(id);
     assert_eq!(
-        (answer.status(), answer.json()),
+        (answer.code(), answer.json()),
         (500, json!({"error": "out of memory"}))
     );
 }
 
 #[test]
 fn a_model_without_completion_does_not_generate() {
-    let mut sim = Sim::new(json!({}));
+    let mut sim = server(json!({}));
     assert_eq!(
         sim.call(
             "POST",
@@ -413,7 +411,7 @@ fn a_model_without_completion_does_not_generate() {
 
 #[test]
 fn unknown_and_pulling_models_are_404() {
-    let mut sim = Sim::new(json!({}));
+    let mut sim = server(json!({}));
     for route in ["/api/generate", "/api/chat"] {
         assert_eq!(
             sim.call(
@@ -424,17 +422,17 @@ fn unknown_and_pulling_models_are_404() {
             (404, json!({"error": "model 'nope' not found"}))
         );
     }
-    sim.hotload(json!({"pull_model": "llama3.2:1b"}));
+    sim.request(json!({"pull_model": "llama3.2:1b"}));
     assert_eq!(
         sim.call("POST", "/api/generate", json!({"model": "llama3.2:1b"}))
             .0,
         404
     );
     sim.advance(2000.0);
-    let id = sim.fetch("POST", "/api/generate", r#"{"model": "llama3.2:1b"}"#);
+    let id = sim.open("POST", "/api/generate", r#"{"model": "llama3.2:1b"}"#);
     sim.advance(130.0);
     assert_eq!(
-        sim.answer(id).json()["done_reason"],
+        sim.so_far(id).json()["done_reason"],
         "load",
         "pulled, then loaded"
     );
@@ -442,23 +440,23 @@ fn unknown_and_pulling_models_are_404() {
 
 #[test]
 fn a_zero_keep_alive_does_not_unload_a_model_before_its_answer() {
-    let mut sim = Sim::new(json!({"residency": {"keepAlive": 0}}));
-    sim.hotload(json!({"model": "gpt2-small"}));
-    sim.hotload(json!({"unload_model": "gpt2-medium"}));
-    let id = sim.fetch(
+    let mut sim = server(json!({"residency": {"keepAlive": 0}}));
+    sim.request(json!({"model": "gpt2-small"}));
+    sim.request(json!({"unload_model": "gpt2-medium"}));
+    let id = sim.open(
         "POST",
         "/api/generate",
         &generate("x", json!({"model": "gpt2-medium", "stream": false})),
     );
     sim.advance(1000.0);
-    let answer = sim.answer(id);
-    assert_eq!(answer.status(), 200, "{}", answer.body);
+    let answer = sim.so_far(id);
+    assert_eq!(answer.code(), 200, "{}", answer.body);
     assert_eq!(
         answer.json()["load_duration"],
         300 * MS,
         "150 ms to load, 150 ms to swap"
     );
-    let entry = sim.entry("gpt2-medium");
+    let entry = sim.entry("gpt2-medium").unwrap();
     assert_eq!(
         (entry["state"].clone(), entry["keep_alive"].clone()),
         (json!("ready"), json!(0.0))
@@ -472,16 +470,16 @@ fn a_zero_keep_alive_does_not_unload_a_model_before_its_answer() {
 
 #[test]
 fn a_late_poll_still_times_the_answer_from_the_swap_s_end() {
-    let mut sim = Sim::new(json!({}));
-    sim.hotload(json!({"model": "gpt2-small"}));
-    let id = sim.fetch(
+    let mut sim = server(json!({}));
+    sim.request(json!({"model": "gpt2-small"}));
+    let id = sim.open(
         "POST",
         "/api/generate",
         &generate("x", json!({"model": "gpt2-medium"})),
     );
     sim.jump(5000.0); // the 150 ms swap and every token in one step
-    let answer = sim.answer(id);
-    assert!(answer.end);
+    let answer = sim.so_far(id);
+    assert!(answer.ended);
     let lines = answer.lines();
     assert_eq!(lines.len(), TOKENS + 1, "every token caught up at once");
     assert_eq!(lines[0]["created_at"], rfc3339(START + 150.0 + 2.0 + 20.0));

@@ -1,12 +1,12 @@
 //! `keep_alive` in a request: seconds or Go durations, negative for never;
 //! it sets the model's keep-alive from that request on.
 
-use super::harness::Sim;
+use super::server;
 use serde_json::{json, Value};
 
 #[test]
 fn keep_alive_values_read_as_ollama_reads_them() {
-    let mut sim = Sim::new(json!({}));
+    let mut sim = server(json!({}));
     for (keep_alive, seconds) in [
         (json!(300), 300.0),
         (json!(1.5), 1.5),
@@ -26,7 +26,7 @@ fn keep_alive_values_read_as_ollama_reads_them() {
             "{keep_alive}"
         );
         assert_eq!(
-            sim.entry("gpt2-small")["keep_alive"],
+            sim.entry("gpt2-small").unwrap()["keep_alive"],
             seconds,
             "{keep_alive}"
         );
@@ -37,13 +37,13 @@ fn keep_alive_values_read_as_ollama_reads_them() {
         "/api/generate",
         json!({"model": "gpt2-small", "keep_alive": null}),
     );
-    assert_eq!(sim.entry("gpt2-small")["keep_alive"], 10.0);
+    assert_eq!(sim.entry("gpt2-small").unwrap()["keep_alive"], 10.0);
 }
 
 #[test]
 fn bad_keep_alive_values_are_400_and_change_nothing() {
-    let mut sim = Sim::new(json!({}));
-    let before = sim.hotload(json!({"list_repository": true}));
+    let mut sim = server(json!({}));
+    let before = sim.request(json!({"list_repository": true}));
     for (keep_alive, error) in [
         (json!("5"), r#"time: missing unit in duration "5""#),
         (json!("5x"), r#"time: unknown unit "x" in duration "5x""#),
@@ -65,13 +65,13 @@ fn bad_keep_alive_values_are_400_and_change_nothing() {
             );
         }
     }
-    assert_eq!(sim.hotload(json!({"list_repository": true})), before);
+    assert_eq!(sim.request(json!({"list_repository": true})), before);
     assert!(sim.events.is_empty());
 }
 
 #[test]
 fn a_keep_alive_runs_from_the_request_and_the_model_then_expires() {
-    let mut sim = Sim::new(json!({}));
+    let mut sim = server(json!({}));
     sim.advance(60_000.0);
     sim.call(
         "POST",
@@ -98,16 +98,16 @@ fn a_keep_alive_runs_from_the_request_and_the_model_then_expires() {
 
 #[test]
 fn a_keep_alive_given_with_a_load_comes_with_the_load() {
-    let mut sim = Sim::new(json!({}));
-    sim.hotload(json!({"unload_model": "gpt2-medium"}));
-    let id = sim.fetch(
+    let mut sim = server(json!({}));
+    sim.request(json!({"unload_model": "gpt2-medium"}));
+    let id = sim.open(
         "POST",
         "/api/chat",
         r#"{"model": "gpt2-medium", "keep_alive": "2s"}"#,
     );
     sim.advance(150.0);
-    assert_eq!(sim.answer(id).json()["done_reason"], "load");
-    let entry = sim.entry("gpt2-medium");
+    assert_eq!(sim.so_far(id).json()["done_reason"], "load");
+    let entry = sim.entry("gpt2-medium").unwrap();
     assert_eq!(entry["keep_alive"], 2.0);
     assert_eq!(entry["expires_at"], sim.now + 2000.0);
     sim.advance(2000.0);
@@ -116,17 +116,17 @@ fn a_keep_alive_given_with_a_load_comes_with_the_load() {
 
 #[test]
 fn a_keep_alive_given_with_a_prompt_counts_from_the_selection() {
-    let mut sim = Sim::new(json!({}));
+    let mut sim = server(json!({}));
     let body = json!({"model": "gpt2-small", "prompt": "x", "keep_alive": 60, "stream": false});
-    let id = sim.fetch("POST", "/api/generate", &body.to_string());
+    let id = sim.open("POST", "/api/generate", &body.to_string());
     let selected_at = sim.now;
     sim.advance(1000.0);
-    assert!(sim.answer(id).end);
-    let entry = sim.entry("gpt2-small");
+    assert!(sim.so_far(id).ended);
+    let entry = sim.entry("gpt2-small").unwrap();
     assert_eq!(
         (entry["keep_alive"].clone(), entry["last_used"].clone()),
         (json!(60.0), json!(selected_at))
     );
     // A model no request named keeps its own.
-    assert_eq!(sim.entry("gpt2-medium")["keep_alive"], -1.0);
+    assert_eq!(sim.entry("gpt2-medium").unwrap()["keep_alive"], -1.0);
 }

@@ -6,12 +6,27 @@
 
 mod errors;
 mod generate;
-mod harness;
+#[path = "../common/http.rs"]
+mod http;
 mod keep_alive;
 mod models;
 mod pull;
 
-use serde_json::Value;
+use http::Site;
+use serde_json::{json, Value};
+
+/// When the suite's clock starts (2023-11-14T22:13:20Z).
+pub const START: f64 = 1_700_000_000_000.0;
+
+/// A server on the manual clock from `START`, with `options` over the
+/// defaults (the default catalog unless they say).
+pub fn server(options: Value) -> Site {
+    let mut all = json!({ "startTime": START });
+    for (k, v) in options.as_object().unwrap() {
+        all[k] = v.clone();
+    }
+    Site::with_options(all)
+}
 
 /// The type of a JSON value, as the shape checks name them.
 pub fn kind(value: &Value) -> &'static str {

@@ -1,12 +1,9 @@
 //! `GET /api/version`, `GET /api/tags`, `GET /api/ps`, `POST /api/show`,
 //! `DELETE /api/delete`.
 
-use super::harness::Sim;
-use super::{is_digest, is_rfc3339, keys, kind};
+use super::{is_digest, is_rfc3339, keys, kind, server, START};
 use model_hotload::http::wire::rfc3339;
 use serde_json::{json, Value};
-
-const START: f64 = 1_700_000_000_000.0;
 
 fn details_are_ollama_s(details: &Value, family: &str) {
     assert_eq!(
@@ -30,15 +27,15 @@ fn details_are_ollama_s(details: &Value, family: &str) {
 
 #[test]
 fn version_is_the_package_version_and_head_has_no_body() {
-    let mut sim = Sim::new(json!({}));
+    let mut sim = server(json!({}));
     assert_eq!(
         sim.call("GET", "http://sim/api/version", Value::Null),
         (200, json!({"version": env!("CARGO_PKG_VERSION")}))
     );
-    let id = sim.fetch("HEAD", "/api/version", "");
-    let answer = sim.answer(id);
+    let id = sim.open("HEAD", "/api/version", "");
+    let answer = sim.so_far(id);
     assert_eq!(
-        (answer.status(), answer.body.as_str(), answer.end),
+        (answer.code(), answer.body.as_str(), answer.ended),
         (200, "", true)
     );
     assert_eq!(
@@ -49,9 +46,9 @@ fn version_is_the_package_version_and_head_has_no_body() {
 
 #[test]
 fn tags_lists_ready_and_available_models_in_ollama_s_shape() {
-    let mut sim = Sim::new(json!({}));
-    sim.hotload(json!({"unload_model": "gpt2-medium"}));
-    sim.hotload(json!({"pull_model": "mistral:7b"})); // pulling: not on disk yet
+    let mut sim = server(json!({}));
+    sim.request(json!({"unload_model": "gpt2-medium"}));
+    sim.request(json!({"pull_model": "mistral:7b"})); // pulling: not on disk yet
     let (status, body) = sim.call("GET", "/api/tags", Value::Null);
     assert_eq!(status, 200);
     assert_eq!(keys(&body), ["models"]);
@@ -103,9 +100,9 @@ fn tags_lists_ready_and_available_models_in_ollama_s_shape() {
 
 #[test]
 fn tags_puts_the_most_recently_modified_first() {
-    let mut sim = Sim::new(json!({}));
+    let mut sim = server(json!({}));
     sim.advance(1000.0);
-    sim.hotload(json!({"pull_model": "qwen2.5:0.5b"})); // 0.4 GB: 560 ms
+    sim.request(json!({"pull_model": "qwen2.5:0.5b"})); // 0.4 GB: 560 ms
     sim.advance(560.0);
     assert_eq!(sim.state("qwen2.5:0.5b"), "available");
     let models = sim.call("GET", "/api/tags", Value::Null).1["models"].clone();
@@ -121,11 +118,11 @@ fn tags_puts_the_most_recently_modified_first() {
 
 #[test]
 fn ps_lists_ready_models_with_expiry_and_vram() {
-    let mut sim = Sim::new(json!({"residency": {"keepAlive": 300}}));
-    sim.hotload(json!({"unload_model": "gpt2-medium"}));
-    sim.hotload(json!({"pin_model": "llama-7b"})); // never expires
+    let mut sim = server(json!({"residency": {"keepAlive": 300}}));
+    sim.request(json!({"unload_model": "gpt2-medium"}));
+    sim.request(json!({"pin_model": "llama-7b"})); // never expires
     sim.advance(1000.0);
-    sim.hotload(json!({"model": "gpt2-large"})); // last used now: expires latest of the rest
+    sim.request(json!({"model": "gpt2-large"})); // last used now: expires latest of the rest
     let (status, body) = sim.call("GET", "/api/ps", Value::Null);
     assert_eq!(status, 200);
     let models = body["models"].as_array().unwrap();
@@ -173,7 +170,7 @@ fn ps_lists_ready_models_with_expiry_and_vram() {
 
 #[test]
 fn show_gives_details_model_info_and_capabilities() {
-    let mut sim = Sim::new(json!({}));
+    let mut sim = server(json!({}));
     let (status, body) = sim.call("POST", "/api/show", json!({"model": "gpt2-small"}));
     assert_eq!(status, 200);
     assert_eq!(
@@ -206,7 +203,7 @@ fn show_gives_details_model_info_and_capabilities() {
     assert_eq!(body["capabilities"], json!(["completion"]));
     assert_eq!(body["modified_at"], rfc3339(START));
     // The older `name` works too; an embedding model embeds.
-    sim.hotload(json!({"pull_model": "nomic-embed-text"}));
+    sim.request(json!({"pull_model": "nomic-embed-text"}));
     sim.advance(1000.0);
     let (status, body) = sim.call(
         "POST",
@@ -222,12 +219,12 @@ fn show_gives_details_model_info_and_capabilities() {
 
 #[test]
 fn show_of_an_unknown_or_pulling_model_is_404() {
-    let mut sim = Sim::new(json!({}));
+    let mut sim = server(json!({}));
     assert_eq!(
         sim.call("POST", "/api/show", json!({"model": "nope"})),
         (404, json!({"error": "model 'nope' not found"}))
     );
-    sim.hotload(json!({"pull_model": "gemma2:2b"}));
+    sim.request(json!({"pull_model": "gemma2:2b"}));
     assert_eq!(
         sim.call("POST", "/api/show", json!({"model": "gemma2:2b"}))
             .0,
@@ -237,11 +234,11 @@ fn show_of_an_unknown_or_pulling_model_is_404() {
 
 #[test]
 fn delete_unloads_an_idle_model_then_deletes_it() {
-    let mut sim = Sim::new(json!({}));
-    let id = sim.fetch("DELETE", "/api/delete", r#"{"model":"gpt2-small"}"#);
-    let answer = sim.answer(id);
+    let mut sim = server(json!({}));
+    let id = sim.open("DELETE", "/api/delete", r#"{"model":"gpt2-small"}"#);
+    let answer = sim.so_far(id);
     assert_eq!(
-        (answer.status(), answer.body.as_str(), answer.end),
+        (answer.code(), answer.body.as_str(), answer.ended),
         (200, "", true)
     );
     assert_eq!(sim.state("gpt2-small"), "unknown");
@@ -252,7 +249,7 @@ fn delete_unloads_an_idle_model_then_deletes_it() {
         .collect();
     assert_eq!(types, ["model_unloaded", "model_deleted"]);
     // An available model is deleted at once; the npm client sends `name`.
-    sim.hotload(json!({"unload_model": "gpt2-medium"}));
+    sim.request(json!({"unload_model": "gpt2-medium"}));
     assert_eq!(
         sim.call("DELETE", "/api/delete", json!({"name": "gpt2-medium"}))
             .0,
@@ -265,12 +262,12 @@ fn delete_unloads_an_idle_model_then_deletes_it() {
 
 #[test]
 fn delete_refuses_unknown_and_busy_models() {
-    let mut sim = Sim::new(json!({}));
+    let mut sim = server(json!({}));
     assert_eq!(
         sim.call("DELETE", "/api/delete", json!({"model": "nope"})),
         (404, json!({"error": "model 'nope' not found"}))
     );
-    sim.hotload(json!({"model": "gpt2-small"})); // current: in use
+    sim.request(json!({"model": "gpt2-small"})); // current: in use
     let (status, body) = sim.call("DELETE", "/api/delete", json!({"model": "gpt2-small"}));
     assert_eq!(status, 409);
     assert_eq!(kind(&body["error"]), "string");
@@ -279,8 +276,8 @@ fn delete_refuses_unknown_and_busy_models() {
         "ready",
         "a refused delete changes nothing"
     );
-    sim.hotload(json!({"unload_model": "gpt2-medium"}));
-    sim.hotload(json!({"load_model": "gpt2-medium"}));
+    sim.request(json!({"unload_model": "gpt2-medium"}));
+    sim.request(json!({"load_model": "gpt2-medium"}));
     assert_eq!(
         sim.call("DELETE", "/api/delete", json!({"model": "gpt2-medium"}))
             .0,

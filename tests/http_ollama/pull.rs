@@ -1,7 +1,7 @@
 //! `POST /api/pull`: Ollama's NDJSON progress in simulated time.
 
-use super::harness::{Answer, Sim};
-use super::{is_digest, keys};
+use super::http::Answer;
+use super::{is_digest, keys, server};
 use serde_json::{json, Value};
 
 /// llama3.2:1b: 1.3 GB, so 1.82 s of preparing.
@@ -50,18 +50,18 @@ fn every_percent(completed: &[u64], to: u64) {
 
 #[test]
 fn a_streamed_pull_reports_every_percent_then_verifies_writes_and_succeeds() {
-    let mut sim = Sim::new(json!({}));
-    let id = sim.fetch("POST", "/api/pull", r#"{"model": "llama3.2:1b"}"#);
-    let answer = sim.answer(id);
-    assert_eq!(answer.status(), 200);
+    let mut sim = server(json!({}));
+    let id = sim.open("POST", "/api/pull", r#"{"model": "llama3.2:1b"}"#);
+    let answer = sim.so_far(id);
+    assert_eq!(answer.code(), 200);
     assert_eq!(answer.header("content-type"), Some("application/x-ndjson"));
     assert_eq!(statuses(&answer.lines())[0], "pulling manifest");
     assert_eq!(progress(&answer), [0], "0 % at once");
     assert_eq!(sim.state("llama3.2:1b"), "pulling");
     // Half way: about half the percents, each at its own time.
     sim.advance(PULL_MS / 2.0);
-    let half = sim.answer(id);
-    assert!(!half.end);
+    let half = sim.so_far(id);
+    assert!(!half.ended);
     assert_eq!(progress(&half).last(), Some(&(TOTAL * 50 / 100)));
     let lines_at: Vec<f64> = half.writes.iter().map(|(t, _)| *t).collect();
     assert!(
@@ -69,8 +69,8 @@ fn a_streamed_pull_reports_every_percent_then_verifies_writes_and_succeeds() {
         "the percents came one by one: {lines_at:?}"
     );
     sim.advance(PULL_MS / 2.0);
-    let done = sim.answer(id);
-    assert!(done.end);
+    let done = sim.so_far(id);
+    assert!(done.ended);
     let lines = done.lines();
     let completed = progress(&done);
     every_percent(&completed, 100);
@@ -89,34 +89,34 @@ fn a_streamed_pull_reports_every_percent_then_verifies_writes_and_succeeds() {
 
 #[test]
 fn a_late_poll_catches_up_every_percent_it_missed() {
-    let mut sim = Sim::new(json!({}));
-    let id = sim.fetch("POST", "/api/pull", r#"{"name": "llama3.2:1b"}"#);
+    let mut sim = server(json!({}));
+    let id = sim.open("POST", "/api/pull", r#"{"name": "llama3.2:1b"}"#);
     sim.jump(PULL_MS * 0.37 + 1.0);
-    let answer = sim.answer(id);
+    let answer = sim.so_far(id);
     every_percent(&progress(&answer), 37);
     assert_eq!(progress(&answer).len(), 38);
     sim.jump(PULL_MS); // past the end in one step
-    let answer = sim.answer(id);
-    assert!(answer.end);
+    let answer = sim.so_far(id);
+    assert!(answer.ended);
     every_percent(&progress(&answer), 100);
     assert_eq!(statuses(&answer.lines()).last().unwrap(), "success");
 }
 
 #[test]
 fn stream_false_answers_once_at_the_end() {
-    let mut sim = Sim::new(json!({}));
-    let id = sim.fetch(
+    let mut sim = server(json!({}));
+    let id = sim.open(
         "POST",
         "/api/pull",
         r#"{"model": "llama3.2:1b", "stream": false, "insecure": true}"#,
     );
-    assert!(sim.answer(id).head.is_none(), "nothing until the pull ends");
+    assert!(sim.so_far(id).head.is_none(), "nothing until the pull ends");
     sim.advance(PULL_MS - 1.0);
-    assert!(sim.answer(id).head.is_none());
+    assert!(sim.so_far(id).head.is_none());
     sim.advance(1.0);
-    let answer = sim.answer(id);
+    let answer = sim.so_far(id);
     assert_eq!(
-        (answer.status(), answer.json(), answer.end),
+        (answer.code(), answer.json(), answer.ended),
         (200, json!({"status": "success"}), true)
     );
     assert_eq!(
@@ -127,10 +127,10 @@ fn stream_false_answers_once_at_the_end() {
 
 #[test]
 fn a_known_model_answers_at_once_with_the_manifest_and_success() {
-    let mut sim = Sim::new(json!({}));
-    let id = sim.fetch("POST", "/api/pull", r#"{"model": "gpt2-small"}"#);
-    let answer = sim.answer(id);
-    assert!(answer.end);
+    let mut sim = server(json!({}));
+    let id = sim.open("POST", "/api/pull", r#"{"model": "gpt2-small"}"#);
+    let answer = sim.so_far(id);
+    assert!(answer.ended);
     let lines = answer.lines();
     assert_eq!(
         statuses(&lines),
@@ -157,7 +157,7 @@ fn a_known_model_answers_at_once_with_the_manifest_and_success() {
 
 #[test]
 fn an_unknown_name_is_404_at_once_and_a_bad_one_400() {
-    let mut sim = Sim::new(json!({}));
+    let mut sim = server(json!({}));
     assert_eq!(
         sim.call("POST", "/api/pull", json!({"model": "no-such-model:1b"})),
         (
@@ -176,30 +176,30 @@ fn an_unknown_name_is_404_at_once_and_a_bad_one_400() {
 
 #[test]
 fn the_implicit_latest_tag_finds_the_remote_model() {
-    let mut sim = Sim::new(json!({}));
-    let id = sim.fetch(
+    let mut sim = server(json!({}));
+    let id = sim.open(
         "POST",
         "/api/pull",
         r#"{"model": "nomic-embed-text:latest"}"#,
     );
-    assert_eq!(sim.answer(id).status(), 200);
+    assert_eq!(sim.so_far(id).code(), 200);
     assert_eq!(sim.state("nomic-embed-text"), "pulling");
 }
 
 #[test]
 fn a_failed_pull_ends_with_an_error_line() {
-    let mut sim = Sim::new(json!({}));
-    sim.hotload(json!({"pull_model": {"model_name": "llama3.2:1b", "simulate": {"fail_at_progress": 0.55, "error": "registry unreachable"}}}));
+    let mut sim = server(json!({}));
+    sim.request(json!({"pull_model": {"model_name": "llama3.2:1b", "simulate": {"fail_at_progress": 0.55, "error": "registry unreachable"}}}));
     // A second caller shares the pull in progress, as Ollama's do.
-    let id = sim.fetch("POST", "/api/pull", r#"{"model": "llama3.2:1b"}"#);
-    let quiet = sim.fetch(
+    let id = sim.open("POST", "/api/pull", r#"{"model": "llama3.2:1b"}"#);
+    let quiet = sim.open(
         "POST",
         "/api/pull",
         r#"{"model": "llama3.2:1b", "stream": false}"#,
     );
     sim.advance(PULL_MS);
-    let answer = sim.answer(id);
-    assert!(answer.end);
+    let answer = sim.so_far(id);
+    assert!(answer.ended);
     let lines = answer.lines();
     assert_eq!(
         lines.last().unwrap(),
@@ -207,9 +207,9 @@ fn a_failed_pull_ends_with_an_error_line() {
     );
     every_percent(&progress(&answer), 49);
     assert!(!statuses(&lines).contains(&"success".to_string()));
-    let quiet = sim.answer(quiet);
+    let quiet = sim.so_far(quiet);
     assert_eq!(
-        (quiet.status(), quiet.json()),
+        (quiet.code(), quiet.json()),
         (500, json!({"error": "registry unreachable"}))
     );
     assert_eq!(
@@ -221,8 +221,8 @@ fn a_failed_pull_ends_with_an_error_line() {
 
 #[test]
 fn cancelling_the_stream_leaves_the_pull_running() {
-    let mut sim = Sim::new(json!({}));
-    let id = sim.fetch("POST", "/api/pull", r#"{"model": "llama3.2:1b"}"#);
+    let mut sim = server(json!({}));
+    let id = sim.open("POST", "/api/pull", r#"{"model": "llama3.2:1b"}"#);
     sim.advance(100.0);
     sim.facade.cancel(id);
     assert_eq!(sim.facade.open_count(), 0);
@@ -234,19 +234,19 @@ fn cancelling_the_stream_leaves_the_pull_running() {
 
 #[test]
 fn a_queued_pull_shows_progress_from_when_it_starts() {
-    let mut sim = Sim::new(json!({"residency": {"parallelLoads": 1}}));
-    sim.hotload(json!({"pull_model": "qwen2.5:0.5b"})); // 560 ms, holds the slot
-    let id = sim.fetch("POST", "/api/pull", r#"{"model": "llama3.2:1b"}"#);
+    let mut sim = server(json!({"residency": {"parallelLoads": 1}}));
+    sim.request(json!({"pull_model": "qwen2.5:0.5b"})); // 560 ms, holds the slot
+    let id = sim.open("POST", "/api/pull", r#"{"model": "llama3.2:1b"}"#);
     sim.advance(500.0);
     assert_eq!(
-        statuses(&sim.answer(id).lines()),
+        statuses(&sim.so_far(id).lines()),
         ["pulling manifest"],
         "queued: no progress"
     );
     assert_eq!(sim.facade.poll_timeout(), None);
     sim.advance(60.0 + PULL_MS / 10.0);
-    every_percent(&progress(&sim.answer(id)), 10);
+    every_percent(&progress(&sim.so_far(id)), 10);
     sim.advance(PULL_MS);
-    assert!(sim.answer(id).end);
-    every_percent(&progress(&sim.answer(id)), 100);
+    assert!(sim.so_far(id).ended);
+    every_percent(&progress(&sim.so_far(id)), 100);
 }
