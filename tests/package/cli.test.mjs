@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
+import { readmeBlocks } from "../readme.mjs";
 import { installedProject } from "./project.mjs";
 
 const LINE = /^model-hotload listening on (http:\/\/127\.0\.0\.1:(\d+)) \(clock: manual\)\n$/;
@@ -336,6 +337,10 @@ test("bad HTTP input: 404, 405 with Allow, 413, 400; the server goes on", async 
   r = await request("POST", "/v2/repository/index", "[1,");
   assert.equal(r.status, 400);
   assert.equal((await request("GET", "/api/nope")).status, 404);
+  // CORS: a preflight, and the header on every answer, for a page on another origin.
+  r = await request("OPTIONS", "/api/tags", undefined, { extra: ["-H", "Origin: http://page.test", "-H", "Access-Control-Request-Method: GET"] });
+  assert.deepEqual([r.status, r.headers["access-control-allow-origin"], r.headers["access-control-allow-methods"]], [204, "*", "GET, HEAD"]);
+  assert.equal((await request("GET", "/api/version")).headers["access-control-allow-origin"], "*");
   // 1 MiB + 1 byte, from a file as curl uploads one (no Expect: 100-continue).
   const big = join(project, "big.json");
   writeFileSync(big, JSON.stringify({ list_models: true, pad: "x".repeat((1 << 20) - 30) }).padEnd((1 << 20) + 1, " "));
@@ -402,6 +407,25 @@ test("loopback only by default: bound to 127.0.0.1, refused on any other address
   } finally {
     other.child.kill("SIGINT");
     assert.equal(await other.exited, 0, `${other.signal} ${other.err}`);
+  }
+});
+
+test("the README's curl example (sh test:cli) runs against npx model-hotload serve", async () => {
+  const blocks = readmeBlocks("cli");
+  assert.ok(blocks.length >= 1, "the README has its curl example");
+  for (const { code, line } of blocks) {
+    const s = await start(["serve", "--port", "0", "--clock", "manual"]);
+    try {
+      const script = code.replaceAll("http://127.0.0.1:11434", s.url);
+      const out = await new Promise((ok, fail) => execFile("bash", ["-euo", "pipefail", "-c", script], { cwd: project, encoding: "utf8", timeout: 20_000 },
+        (e, stdout, stderr) => (e ? fail(new Error(`README.md:${line}: ${e.message}\n${stdout}${stderr}`)) : ok(stdout))));
+      assert.match(out, /"version":/, `README.md:${line}`);
+      assert.match(out, /"status":"success"/, `README.md:${line}: the pull ended`);
+      assert.match(out, /"name":"qwen2\.5:0\.5b"/, `README.md:${line}: the pulled model is listed`);
+    } finally {
+      s.child.kill("SIGTERM");
+      await s.exited;
+    }
   }
 });
 
