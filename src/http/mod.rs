@@ -18,10 +18,12 @@ mod triton;
 pub mod wire;
 
 use crate::engine::{Engine, Reply};
+use crate::protocol::RepositoryModel;
 use crate::protocol::{Event, Response};
 use crate::swap::Ticket;
 use crate::validate::parse_value;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 pub use native::status_of;
 pub use route::normalize_method;
@@ -83,6 +85,13 @@ impl Output {
         self.end();
     }
 
+    /// A whole answer: `status` and JSON text already made.
+    pub fn json_text(&mut self, status: u16, body: &str) {
+        self.head(status, vec![wire::json_type()]);
+        self.write(body);
+        self.end();
+    }
+
     /// A whole answer without a body.
     pub fn empty(&mut self, status: u16) {
         self.head(status, Vec::new());
@@ -90,10 +99,41 @@ impl Output {
     }
 }
 
-/// What a route sees of the server: the engine and the present.
+/// What a route sees of the server: the engine, the present, and answers
+/// kept from earlier requests.
 pub struct Ctx<'a> {
     pub engine: &'a mut Engine,
     pub now: f64,
+    pub memo: &'a mut Memo,
+}
+
+/// Answer bodies made from one repository listing, kept while that listing is
+/// the engine's current one (the engine shares one listing per state
+/// revision, so an unchanged state gets the same `Rc`): a client polling
+/// `/api/ps` gets the text made once, not a digest per model per request.
+#[derive(Default)]
+pub struct Memo(Vec<(&'static str, Rc<Vec<RepositoryModel>>, Rc<str>)>);
+
+impl Memo {
+    /// The body `route` makes of `models`, made now if not kept.
+    pub fn body(
+        &mut self,
+        route: &'static str,
+        models: &Rc<Vec<RepositoryModel>>,
+        make: impl FnOnce(&[RepositoryModel]) -> String,
+    ) -> Rc<str> {
+        if let Some((_, _, body)) = self
+            .0
+            .iter()
+            .find(|(r, kept, _)| *r == route && Rc::ptr_eq(kept, models))
+        {
+            return Rc::clone(body);
+        }
+        let body: Rc<str> = make(models).into();
+        self.0.retain(|(r, _, _)| *r != route);
+        self.0.push((route, Rc::clone(models), Rc::clone(&body)));
+        body
+    }
 }
 
 impl Ctx<'_> {
@@ -165,6 +205,7 @@ pub enum AdvanceRefused {
 /// The open exchanges of one server.
 #[derive(Default)]
 pub struct Facade {
+    memo: Memo,
     open: BTreeMap<ExchangeId, Box<dyn Exchange>>,
     output: BTreeMap<ExchangeId, Output>,
     next: ExchangeId,
@@ -177,7 +218,11 @@ impl Facade {
         let id = self.next;
         self.next += 1;
         let mut out = Output::default();
-        let mut ctx = Ctx { engine, now };
+        let mut ctx = Ctx {
+            engine,
+            now,
+            memo: &mut self.memo,
+        };
         match route::route(&request) {
             route::Routed::Refused(refusal) => refusal.write(&mut out),
             route::Routed::Advance(ms) => return Fetched::Advance(id, ms),
@@ -210,7 +255,11 @@ impl Facade {
     pub fn step(&mut self, engine: &mut Engine, now: f64) -> (Vec<Event>, Vec<(Ticket, Response)>) {
         let mut events = Vec::new();
         let mut others = Vec::new();
-        let mut ctx = Ctx { engine, now };
+        let mut ctx = Ctx {
+            engine,
+            now,
+            memo: &mut self.memo,
+        };
         // Each round either ends because nothing moved, or consumed events or
         // swap responses that exchanges produced; exchanges produce them only
         // by moving on, and each moves through a bounded number of stages.

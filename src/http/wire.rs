@@ -151,18 +151,27 @@ pub const NEVER_MS: f64 = 9_223_372_036_854.775;
 /// same model, different when either differs.
 pub fn digest(name: &str, spec: &ModelSpec) -> String {
     use sha2::{Digest, Sha256};
+    // The name and each field, each ended by a 0 byte (no name or tag holds one).
     let mut hash = Sha256::new();
     hash.update(name.as_bytes());
-    hash.update(
-        to_json(&json!([
-            spec.size_gb,
-            spec.tier.as_str(),
-            spec.capabilities
-        ]))
-        .as_bytes(),
-    );
-    let hex: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    hash.update([0]);
+    hash.update(spec.size_gb.to_bits().to_le_bytes());
+    hash.update(spec.tier.as_str().as_bytes());
+    for capability in &spec.capabilities {
+        hash.update([0]);
+        hash.update(capability.as_bytes());
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(7 + 64);
+    text.push_str("sha256:");
+    for byte in hash.finalize() {
+        for nibble in [byte >> 4, byte & 0xf] {
+            text.push(char::from(
+                HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+            ));
+        }
+    }
+    text
 }
 
 #[cfg(test)]

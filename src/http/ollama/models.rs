@@ -3,6 +3,7 @@
 
 use super::super::compose;
 use super::super::route::Call;
+use super::super::wire;
 use super::super::{Ctx, Output};
 use super::{body, find, model_required, not_found, refused, shapes, Opened};
 use crate::protocol::{ModelState, RepositoryModel};
@@ -21,16 +22,19 @@ pub(super) fn version_head(ctx: &mut Ctx, call: &Call, out: &mut Output) -> Open
 /// The models on disk: `ready` and `available`, most recently modified
 /// first (ties in repository order), as Ollama sorts them.
 pub(super) fn tags(ctx: &mut Ctx, _call: &Call, out: &mut Output) -> Opened {
-    let models = compose::repository(ctx);
-    let on_disk =
-        |m: &RepositoryModel| matches!(m.state, ModelState::Ready | ModelState::Available);
-    let order = latest_first(&models, on_disk, |m| m.modified_at);
-    let models = order
-        .into_iter()
-        .filter_map(|i| models.get(i))
-        .map(shapes::listed)
-        .collect();
-    out.json(200, &Models { models });
+    let listing = compose::repository(ctx);
+    let body = ctx.memo.body("ollama tags", &listing, |models| {
+        let on_disk =
+            |m: &RepositoryModel| matches!(m.state, ModelState::Ready | ModelState::Available);
+        let order = latest_first(models, on_disk, |m| m.modified_at);
+        let models = order
+            .into_iter()
+            .filter_map(|i| models.get(i))
+            .map(shapes::listed)
+            .collect();
+        wire::to_json(&Models { models })
+    });
+    out.json_text(200, &body);
     None
 }
 
@@ -40,16 +44,18 @@ pub(super) fn tags_head(ctx: &mut Ctx, call: &Call, out: &mut Output) -> Opened 
 
 /// The models in memory: `ready`, the longest to stay first, as Ollama sorts them.
 pub(super) fn ps(ctx: &mut Ctx, _call: &Call, out: &mut Output) -> Opened {
-    let models = compose::repository(ctx);
-    let now = ctx.now;
-    let ready = |m: &RepositoryModel| m.state == ModelState::Ready;
-    let order = latest_first(&models, ready, |m| shapes::expires_ms(m, now));
-    let models = order
-        .into_iter()
-        .filter_map(|i| models.get(i))
-        .map(|m| shapes::running(m, now))
-        .collect();
-    out.json(200, &Models { models });
+    let listing = compose::repository(ctx);
+    let body = ctx.memo.body("ollama ps", &listing, |models| {
+        let ready = |m: &RepositoryModel| m.state == ModelState::Ready;
+        let order = latest_first(models, ready, shapes::expires_ms);
+        let models = order
+            .into_iter()
+            .filter_map(|i| models.get(i))
+            .map(shapes::running)
+            .collect();
+        wire::to_json(&Models { models })
+    });
+    out.json_text(200, &body);
     None
 }
 

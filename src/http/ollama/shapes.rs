@@ -197,12 +197,14 @@ pub(super) struct Running {
 }
 
 /// `expires_at` in ms: the repository's, or, for a model that never
-/// expires, Go's largest duration from now (a date centuries ahead).
-pub(super) fn expires_ms(m: &RepositoryModel, now: f64) -> f64 {
-    m.expires_at.unwrap_or(now + wire::NEVER_MS)
+/// expires, Go's largest duration from its last use (a date centuries
+/// ahead), as Ollama sets a runner's expiry when it is used.
+pub(super) fn expires_ms(m: &RepositoryModel) -> f64 {
+    m.expires_at
+        .unwrap_or(m.last_used.unwrap_or(m.modified_at) + wire::NEVER_MS)
 }
 
-pub(super) fn running(m: &RepositoryModel, now: f64) -> Running {
+pub(super) fn running(m: &RepositoryModel) -> Running {
     let size = size_bytes(m.size_gb);
     Running {
         name: m.name.clone(),
@@ -210,7 +212,7 @@ pub(super) fn running(m: &RepositoryModel, now: f64) -> Running {
         size,
         digest: digest(m),
         details: details(m),
-        expires_at: wire::rfc3339(expires_ms(m, now)),
+        expires_at: wire::rfc3339(expires_ms(m)),
         size_vram: match m.tier {
             crate::model::Tier::Ram => size,
             crate::model::Tier::Swap => 0,
