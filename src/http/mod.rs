@@ -112,7 +112,10 @@ pub struct Ctx<'a> {
 /// revision, so an unchanged state gets the same `Rc`): a client polling
 /// `/api/ps` gets the text made once, not a digest per model per request.
 #[derive(Default)]
-pub struct Memo(Vec<(&'static str, Rc<Vec<RepositoryModel>>, Rc<str>)>);
+pub struct Memo(Vec<Kept>);
+
+/// A route's name, the listing it read, and the body it made.
+type Kept = (&'static str, Rc<Vec<RepositoryModel>>, Rc<str>);
 
 impl Memo {
     /// The body `route` makes of `models`, made now if not kept.
