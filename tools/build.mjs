@@ -32,17 +32,18 @@ function snippetFiles(dir) {
 
 /**
  * The nodejs glue `require`s each snippet, and the folder is CommonJS: rewrite
- * our ES-module snippets (top-level `export function`s only) as CommonJS, so
- * every Node 20 loads them (require of an ES module needs Node 20.19 or later).
+ * our ES modules (top-level `export function`s and `import { … } from "…"`
+ * only) as CommonJS, so every Node 20 loads them (require of an ES module
+ * needs Node 20.19 or later). Also makes model-hotload/msw's require entry.
  */
-function toCommonJs(file) {
+function toCommonJs(file, to = file) {
   const names = [];
   const text = readFileSync(file, "utf8").replace(/^export function (\w+)/gm, (_, name) => {
     names.push(name);
     return `function ${name}`;
-  });
+  }).replace(/^import (\{[^}]*\}) from ("[^"]+");$/gm, "const $1 = require($2);");
   if (/^\s*(export|import)\b/m.test(text)) throw new Error(`${file}: only top-level "export function" can be rewritten as CommonJS`);
-  writeFileSync(file, `${text}\nmodule.exports = { ${names.join(", ")} };\n`);
+  writeFileSync(to, `${text}\nmodule.exports = { ${names.join(", ")} };\n`);
 }
 
 const sizes = [];
@@ -59,7 +60,7 @@ for (const target of manifest.target) {
   rmSync(join(dir, ".gitignore"), { force: true });
   appendFileSync(join(dir, `${NAME}.js`), readFileSync(join(root, "tools/package/freed-guard.js"), "utf8"));
   const snippets = snippetFiles(dir);
-  if (target.wasm_pack_target === "nodejs") snippets.forEach(toCommonJs);
+  if (target.wasm_pack_target === "nodejs") snippets.forEach((file) => toCommonJs(file));
   const js = [join(dir, `${NAME}.js`), ...snippets].reduce((sum, f) => sum + gz(f), 0);
   sizes.push({ target: target.name, wasm: gz(wasm), js, raw: statSync(wasm).size });
 }
@@ -77,9 +78,10 @@ chmodSync(join(outDir, "cli.mjs"), 0o755);
 // model-hotload/msw: the one entry that imports msw (an optional peer dependency), for
 // import and require; its folder's package.json serves resolvers without "exports".
 mkdirSync(join(outDir, "msw"));
-for (const [from, to] of [["msw.mjs", "index.mjs"], ["msw.d.mts", "index.d.mts"], ["msw.cjs", "index.cjs"], ["msw.d.cts", "index.d.cts"]]) {
+for (const [from, to] of [["msw.mjs", "index.mjs"], ["msw.d.mts", "index.d.mts"], ["msw.d.cts", "index.d.cts"]]) {
   cpSync(join(root, "tools/package", from), join(outDir, "msw", to));
 }
+toCommonJs(join(root, "tools/package/msw.mjs"), join(outDir, "msw", "index.cjs"));
 writeFileSync(join(outDir, "msw/package.json"), JSON.stringify({ type: "commonjs", main: "./index.cjs", types: "./index.d.cts" }, null, 2) + "\n");
 // Each build's folder has a package.json: its module type (the nodejs build is CommonJS
 // inside a "type": "module" package), and "main"/"types" for resolvers that predate

@@ -1,7 +1,7 @@
 // model-hotload/msw: Mock Service Worker handlers answered by a simulated
 // server's fetch (SPEC §6). msw is an optional peer dependency: only this entry
-// imports it. Copied to the package's msw/index.mjs by tools/build.mjs; msw.cjs
-// is the same for require().
+// imports it. Copied to the package's msw/index.mjs by tools/build.mjs, which
+// also rewrites it as CommonJS for require() (msw/index.cjs).
 import { http } from "msw";
 
 /**
