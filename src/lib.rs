@@ -10,7 +10,8 @@
 //! imports only modules of the rows below its own:
 //!
 //! ```text
-//! wasm      the binding             → http, engine, config, persist, validate, protocol
+//! wasm      the binding             → trace, http, engine, config, persist, validate, protocol
+//! trace     record and replay       → http, engine, config, persist, protocol
 //! http      the HTTP façade         → engine, validate, protocol, error, model, text
 //! engine    the coordinator         → persist, config, validate, loader, swap, capacity, select, metrics
 //! persist   saved state             → loader, metrics, history, validate
@@ -71,6 +72,7 @@ pub mod schema;
 pub mod select;
 pub mod swap;
 pub mod text;
+pub mod trace;
 pub mod validate;
 
 #[cfg(target_arch = "wasm32")]

@@ -205,6 +205,33 @@ pub enum AdvanceRefused {
     Refused(String),
 }
 
+impl AdvanceRefused {
+    /// Where `advance(ms)` from `now` takes a clock (`manual`: whether it
+    /// may move at all), or why it is refused; one rule for the binding and
+    /// for replay.
+    pub fn target(manual: bool, now: f64, ms: f64) -> Result<f64, AdvanceRefused> {
+        if !manual {
+            return Err(AdvanceRefused::RealClock(
+                "advance() needs the manual clock: construct the Server with { clock: \"manual\" }."
+                    .to_string(),
+            ));
+        }
+        if !(ms.is_finite() && ms >= 0.0) {
+            return Err(AdvanceRefused::Refused(
+                "advance(ms) takes a finite number of ms, 0 or more.".to_string(),
+            ));
+        }
+        let target = now + ms;
+        if target > crate::config::MAX_TIME_MS {
+            return Err(AdvanceRefused::Refused(
+                "advance(ms) would move the clock past the latest time a Date can hold."
+                    .to_string(),
+            ));
+        }
+        Ok(target)
+    }
+}
+
 /// The open exchanges of one server.
 #[derive(Default)]
 pub struct Facade {
