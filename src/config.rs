@@ -38,6 +38,8 @@ pub struct ServerConfig {
     pub residency: Residency,
     /// A storage key: save state after every change and restore it on construction.
     pub persist: Option<String>,
+    /// Keep a trace of the session (`server.trace()`, module `trace`).
+    pub record: bool,
 }
 
 impl Default for ServerConfig {
@@ -54,11 +56,12 @@ impl Default for ServerConfig {
             remote: default_remote(),
             residency: Residency::default(),
             persist: None,
+            record: false,
         }
     }
 }
 
-const KEYS: [&str; 10] = [
+const KEYS: [&str; 11] = [
     "clock",
     "startTime",
     "timeScale",
@@ -69,6 +72,7 @@ const KEYS: [&str; 10] = [
     "residency",
     "persist",
     "storage",
+    "record",
 ];
 /// Longest storage key accepted.
 pub const MAX_KEY_LENGTH: usize = 256;
@@ -163,6 +167,16 @@ pub fn parse_options(value: &Value) -> Result<ServerConfig, ConfigError> {
         Some(_) => {
             return Err(bad(format!(
                 "persist must be a storage key: a string of 1 to {MAX_KEY_LENGTH} characters."
+            )))
+        }
+    };
+    config.record = match obj.get("record") {
+        None => false,
+        Some(Value::Bool(record)) => *record,
+        Some(other) => {
+            return Err(bad(format!(
+                "record must be true or false, not {}.",
+                kind_of(other)
             )))
         }
     };
@@ -329,6 +343,13 @@ mod tests {
         assert!(err(json!({"ramGb": "16"})).contains("ramGb"));
         assert!(err(json!({"ramGb": 2})).contains("catalog"));
         assert!(err(json!({"colour": 1})).contains("unknown option"));
+        assert!(err(json!({"record": "yes"})).contains("record must be true or false"));
+        assert_eq!(
+            parse_options(&json!({"record": true}))
+                .map(|c| c.record)
+                .ok(),
+            Some(true)
+        );
         assert!(err(
             json!({"catalog": [{"name": "a", "size_gb": 9, "tier": "swap", "capabilities": ["x"]}]})
         )

@@ -323,6 +323,10 @@ pub struct ServerOptions {
         )
     )]
     pub storage: Option<serde_json::Value>,
+    /// Keep a trace of the session: `server.trace()`, `Server.replay(trace)`.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub record: Option<bool>,
 }
 
 /// `ServerOptions.residency`.

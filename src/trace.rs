@@ -21,13 +21,14 @@
 mod compare;
 mod replay;
 
-pub use replay::{replay, Divergence, Report};
+pub use replay::{replay, Divergence, ReplayReport};
 
 use crate::engine::{Engine, Reply};
 use crate::error::ApiError;
 use crate::http::{ExchangeId, Facade, Fetched, HttpRequest, Output};
 use crate::protocol::Response;
 use crate::swap::Ticket;
+use crate::validate::parse_json;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
@@ -87,7 +88,7 @@ impl Recorder {
         self.room(engine, now);
         let (request, unreadable, reply) = match text {
             Ok(text) => {
-                let request = serde_json::from_str(text).unwrap_or_else(|_| json!(text));
+                let request = parse_json(text).unwrap_or_else(|_| json!(text));
                 (request, None, engine.handle_text(text, now))
             }
             Err(error) => {
@@ -231,17 +232,19 @@ impl Recorder {
     }
 }
 
+// Values are read back from their text with the crate's one JSON reader, and
+// responses written by the serializer the façade uses: no second copy of
+// either in the .wasm (serde_json's `to_value` would add one per response type).
 fn snapshot_value(engine: &Engine, now: f64) -> Option<Value> {
-    serde_json::from_str(&engine.snapshot(now).to_json()).ok()
+    parse_json(&engine.snapshot(now).to_json()).ok()
 }
 
 /// A response as JSON, as `handleRequest` resolves it.
 pub(crate) fn response_value(response: &Response) -> Value {
-    // A response is made of strings, numbers and maps: it always serializes.
-    serde_json::to_value(response).unwrap_or(Value::Null)
+    parse_json(&crate::http::wire::to_json(response)).unwrap_or(Value::Null)
 }
 
 /// An answer's body: its JSON, or its text when it is not JSON.
 pub(crate) fn body_value(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| json!(text))
+    parse_json(text).unwrap_or_else(|_| json!(text))
 }

@@ -22,6 +22,12 @@ pub fn simulated(value: &Value) -> Value {
                 .collect(),
         ),
         Value::Array(items) => Value::Array(items.iter().map(simulated).collect()),
+        // Numbers as JavaScript holds them: a trace that went through
+        // `JSON.parse` has `0` where the server wrote `0.0`.
+        Value::Number(n) => n
+            .as_f64()
+            .and_then(serde_json::Number::from_f64)
+            .map_or_else(|| value.clone(), Value::Number),
         other => other.clone(),
     }
 }
@@ -44,5 +50,13 @@ mod tests {
             json!({"selection_time_ms": 9.0, "m": {"selections": {"count": 1, "mean_ms": 7.0}}});
         assert!(same(&a, &b));
         assert!(!same(&a, &json!({"m": {"selections": {"count": 2}}})));
+        assert!(same(
+            &json!({"elapsed_time": 0}),
+            &json!({"elapsed_time": 0.0})
+        ));
+        assert!(!same(
+            &json!({"elapsed_time": 1}),
+            &json!({"elapsed_time": 0.5})
+        ));
     }
 }

@@ -17,21 +17,27 @@ use std::collections::HashMap;
 
 /// What a replay found: `ok` when no step diverged.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Report {
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct ReplayReport {
     pub ok: bool,
     /// Steps replayed.
     pub steps: usize,
     pub divergences: Vec<Divergence>,
 }
 
-/// A step whose response differs from the recorded one.
+/// A step whose response differs from the recorded one; `expected` and
+/// `actual` leave out the measured fields.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Divergence {
     /// Its index in the trace's `steps`.
     pub step: usize,
     /// The request (or the `fetch` object) of that step.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
     pub request: Value,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
     pub expected: Value,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
     pub actual: Value,
 }
 
@@ -54,7 +60,7 @@ enum Step {
 
 /// Replays `trace` (the JSON of `server.trace()`); an error names what is
 /// wrong with a malformed trace.
-pub fn replay(trace: &Value) -> Result<Report, String> {
+pub fn replay(trace: &Value) -> Result<ReplayReport, String> {
     let Some(obj) = trace.as_object() else {
         return Err(format!("a trace is an object, not {}", kind_of(trace)));
     };
@@ -130,7 +136,7 @@ pub fn replay(trace: &Value) -> Result<Report, String> {
     }
     sim.finish(&read);
     let divergences = compare(&read, &sim.actual);
-    Ok(Report {
+    Ok(ReplayReport {
         ok: divergences.is_empty(),
         steps: read.len(),
         divergences,
@@ -223,8 +229,9 @@ struct Sim {
     manual: bool,
     /// Each step's response so far (fetch steps: `{status, body}`).
     actual: Vec<Value>,
-    swaps: HashMap<Ticket, usize>,
-    exchanges: HashMap<ExchangeId, usize>,
+    /// Step indices by ticket and by exchange (u64, the recorder's map type: one copy in the .wasm).
+    swaps: HashMap<Ticket, u64>,
+    exchanges: HashMap<ExchangeId, u64>,
 }
 
 impl Sim {
@@ -253,7 +260,11 @@ impl Sim {
             self.answer_swap(ticket, &response);
         }
         for (id, out) in self.facade.take_output() {
-            let Some(&i) = self.exchanges.get(&id) else {
+            let Some(i) = self
+                .exchanges
+                .get(&id)
+                .and_then(|&i| usize::try_from(i).ok())
+            else {
                 continue;
             };
             if out.end {
@@ -272,6 +283,7 @@ impl Sim {
         if let Some(slot) = self
             .swaps
             .remove(&ticket)
+            .and_then(|i| usize::try_from(i).ok())
             .and_then(|i| self.actual.get_mut(i))
         {
             *slot = response_value(response);
@@ -300,7 +312,7 @@ impl Sim {
                         }
                     }
                     Reply::AfterSwap(ticket) => {
-                        self.swaps.insert(ticket, i);
+                        self.swaps.insert(ticket, i as u64);
                     }
                 }
             }
@@ -327,7 +339,7 @@ impl Sim {
                         id
                     }
                 };
-                self.exchanges.insert(id, i);
+                self.exchanges.insert(id, i as u64);
             }
         }
         self.settle();
@@ -338,8 +350,9 @@ impl Sim {
     fn finish(&mut self, steps: &[(f64, Step)]) {
         let awaited = |sim: &Sim| {
             sim.swaps.values().any(|&i| {
-                matches!(steps.get(i), Some((_, Step::Request { response, .. })) if !response.is_null())
-            }) || sim.exchanges.iter().any(|(_, &i)| {
+                matches!(steps.get(i as usize), Some((_, Step::Request { response, .. })) if !response.is_null())
+            }) || sim.exchanges.values().any(|&i| {
+                let i = i as usize;
                 let have = sim.actual.get(i).and_then(Value::as_object).map_or(0, Map::len);
                 matches!(steps.get(i), Some((_, Step::Fetch { answer, .. })) if answer.len() > have)
             })

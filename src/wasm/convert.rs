@@ -59,6 +59,11 @@ fn without_storage(options: &JsValue) -> Result<JsValue, String> {
     Ok(copy.into())
 }
 
+/// A trace given to `Server.replay`, as JSON.
+pub fn read_trace(trace: &JsValue) -> Result<Value, String> {
+    read_json(trace, "trace")
+}
+
 /// `value` as JSON text (see `text.js`); `what` names it in the reasons.
 fn json_text(value: &JsValue, what: &str) -> Result<String, String> {
     match to_text(value) {

@@ -8,15 +8,17 @@
 use super::convert::{request_text, to_js};
 use super::respond::response_to_js;
 use super::storage::Storage;
-use crate::config::{ClockKind, ServerConfig, MAX_TIME_MS, MAX_TIME_SCALE, MIN_TIME_SCALE};
+use crate::config::{ClockKind, ServerConfig, MAX_TIME_SCALE, MIN_TIME_SCALE};
 use crate::engine::{Engine, Reply};
 use crate::http::{AdvanceRefused, ExchangeId, Facade, Fetched, HttpRequest, Output};
 use crate::persist::Snapshot;
 use crate::protocol::{Event, Response};
 use crate::swap::Ticket;
 use crate::text::num;
+use crate::trace::Recorder;
 use gloo_timers::callback::Timeout;
 use js_sys::{Function, Promise};
+use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
@@ -83,6 +85,8 @@ pub(super) struct State {
     persistence: Option<Persistence>,
     /// `state_recovered`, held until the first listener subscribes.
     notice: Option<Event>,
+    /// With `record: true`: the session's trace.
+    recorder: Option<Recorder>,
 }
 
 /// A server's state, shared by its JS handle, its timer and its unsubscribe functions.
@@ -102,7 +106,8 @@ const BUSY: &str = "model-hotload: the server is busy";
 impl Driver {
     /// A server on `config`; with `persist`, restored from `storage` when
     /// the saved state is usable, else fresh with a `state_recovered` notice.
-    pub fn new(config: &ServerConfig, storage: Option<Storage>) -> Driver {
+    /// `options` are the options as given, kept in a trace.
+    pub fn new(config: &ServerConfig, storage: Option<Storage>, options: &Value) -> Driver {
         let mut clock = match config.clock {
             ClockKind::Manual => Clock::Manual {
                 now: config.start_time,
@@ -120,6 +125,7 @@ impl Driver {
         };
         let mut engine = Engine::new(&started, Box::new(performance_now));
         let mut notice = None;
+        let mut restored_at = None;
         let persistence = match (&config.persist, storage) {
             (Some(key), Some(storage)) => {
                 match storage.get(key) {
@@ -134,6 +140,7 @@ impl Driver {
                             Ok((saved, saved_at)) => {
                                 engine = saved;
                                 clock.resume_from(saved_at);
+                                restored_at = Some(saved_at);
                             }
                             Err(reason) => {
                                 // Keep the unusable text for inspection; start fresh.
@@ -158,6 +165,14 @@ impl Driver {
         let now = clock.now();
         engine.handle_timeout(now);
         let _ = (engine.take_events(), engine.take_completions()); // nobody listens yet
+        let recorder = config.record.then(|| {
+            let mut recorder = Recorder::new(options.clone(), started.start_time);
+            // A restored server replays from the state it was restored to.
+            if restored_at.is_some() {
+                recorder.rebase(&engine, now);
+            }
+            recorder
+        });
         let driver = Driver(Rc::new(RefCell::new(State {
             engine,
             clock,
@@ -170,6 +185,7 @@ impl Driver {
             fetch: None,
             persistence,
             notice: notice.map(|reason| Event::StateRecovered { time: now, reason }),
+            recorder,
         })));
         driver.settle();
         driver
@@ -197,9 +213,14 @@ impl Driver {
                 // The real clock never stops: settle what fell due since the timer last ran.
                 state.engine.handle_timeout(now);
             }
-            match text {
-                Ok(text) => state.engine.handle_text(&text, now),
-                Err(error) => Reply::Now(Response::error(error, None)),
+            let state = &mut *state;
+            match (&mut state.recorder, text) {
+                (Some(recorder), Ok(text)) => recorder.request(&mut state.engine, Ok(&text), now),
+                (Some(recorder), Err(error)) => {
+                    recorder.request(&mut state.engine, Err(error), now)
+                }
+                (None, Ok(text)) => state.engine.handle_text(&text, now),
+                (None, Err(error)) => Reply::Now(Response::error(error, None)),
             }
         };
         let promise = match reply {
@@ -220,31 +241,23 @@ impl Driver {
     /// Manual clock: moves time by `ms`, ending each job and swap at its own
     /// deadline, in order, and delivering its events before the next.
     pub fn advance(&self, ms: f64) -> Result<(), JsError> {
-        self.try_advance(ms).map_err(|refused| match refused {
+        self.try_advance(ms, true).map_err(|refused| match refused {
             AdvanceRefused::RealClock(why) | AdvanceRefused::Refused(why) => JsError::new(&why),
         })
     }
 
-    fn try_advance(&self, ms: f64) -> Result<(), AdvanceRefused> {
+    /// `record`: an `advance()` call, a step of the trace (a `POST
+    /// /_sim/advance` is recorded as its fetch).
+    fn try_advance(&self, ms: f64, record: bool) -> Result<(), AdvanceRefused> {
         let busy = || AdvanceRefused::Refused(BUSY.to_string());
         let target = {
-            let state = self.0.try_borrow().map_err(|_| busy())?;
-            let Clock::Manual { now } = state.clock else {
-                return Err(AdvanceRefused::RealClock(
-                    "advance() needs the manual clock: construct the Server with { clock: \"manual\" }.".to_string(),
-                ));
-            };
-            if !(ms.is_finite() && ms >= 0.0) {
-                return Err(AdvanceRefused::Refused(
-                    "advance(ms) takes a finite number of ms, 0 or more.".to_string(),
-                ));
-            }
-            let target = now + ms;
-            if target > MAX_TIME_MS {
-                return Err(AdvanceRefused::Refused(
-                    "advance(ms) would move the clock past the latest time a Date can hold."
-                        .to_string(),
-                ));
+            let mut state = self.0.try_borrow_mut().map_err(|_| busy())?;
+            let manual = matches!(state.clock, Clock::Manual { .. });
+            let now = state.clock.now();
+            let target = AdvanceRefused::target(manual, now, ms)?;
+            let state = &mut *state;
+            if let (true, Some(recorder)) = (record, &mut state.recorder) {
+                recorder.advance(&state.engine, now, ms);
             }
             target
         };
@@ -291,7 +304,12 @@ impl Driver {
             }
             let state = &mut *state;
             let request = HttpRequest { method, url, body };
-            let fetched = state.facade.fetch(&mut state.engine, request, now);
+            let fetched = match &mut state.recorder {
+                Some(recorder) => {
+                    recorder.fetch(&mut state.facade, &mut state.engine, request, now)
+                }
+                None => state.facade.fetch(&mut state.engine, request, now),
+            };
             let id = match fetched {
                 Fetched::Open(id) | Fetched::Advance(id, _) => id,
             };
@@ -301,7 +319,7 @@ impl Driver {
         let id = match fetched {
             Fetched::Open(id) => id,
             Fetched::Advance(id, ms) => {
-                let result = self.try_advance(ms);
+                let result = self.try_advance(ms, false);
                 let mut state = self.0.try_borrow_mut().map_err(|_| JsError::new(BUSY))?;
                 let now = state.clock.now();
                 state.facade.advanced(id, result.map(|()| now));
@@ -318,6 +336,9 @@ impl Driver {
             let id = id as ExchangeId;
             state.facade.cancel(id);
             state.outlets.remove(&id);
+            if let Some(recorder) = &mut state.recorder {
+                recorder.cancelled(id);
+            }
         }
         self.settle();
     }
@@ -333,6 +354,17 @@ impl Driver {
             .map_err(|_| JsError::new(BUSY))?
             .fetch = Some(fetch.clone());
         Ok(fetch)
+    }
+
+    /// The session's trace (`record: true`), as JSON.
+    pub fn trace(&self) -> Result<Value, JsError> {
+        let state = self.0.try_borrow().map_err(|_| JsError::new(BUSY))?;
+        match &state.recorder {
+            Some(recorder) => Ok(recorder.to_value()),
+            None => Err(JsError::new(
+                "trace() needs a recording server: construct the Server with { record: true }.",
+            )),
+        }
     }
 
     /// Real clock: changes the speed from now on, keeping the simulated present.
@@ -400,9 +432,12 @@ impl Driver {
             let state = &mut *state;
             let (events, completions) = state.facade.step(&mut state.engine, now);
             self.arm(state);
-            let outputs: Vec<(Function, Output)> = state
-                .facade
-                .take_output()
+            let taken = state.facade.take_output();
+            if let Some(recorder) = &mut state.recorder {
+                recorder.completions(&completions);
+                recorder.outputs(&taken);
+            }
+            let outputs: Vec<(Function, Output)> = taken
                 .into_iter()
                 .filter_map(|(id, out)| {
                     let outlet = if out.end {

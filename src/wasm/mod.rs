@@ -84,11 +84,42 @@ export class Server {
    * Bad input gets an HTTP error answer, never a rejection.
    */
   readonly fetch: Fetch;
+  /** The session's trace (README, "Traces"); throws unless constructed with `record: true`. */
+  trace(): Trace;
+  /**
+   * Replays a trace (or its JSON text) on a fresh manual-clock server at the recorded instants. Resolves with
+   * the report; rejects with an `Error` naming the fault for a malformed trace.
+   */
+  static replay(trace: Trace | string): Promise<ReplayReport>;
   /** Calls `listener(event)` for every event; returns a function that unsubscribes. */
   subscribe(listener: (event: ServerEvent) => void): () => void;
   /** Releases the server and its timer. Later calls throw. */
   free(): void;
 }
+
+/**
+ * A recorded session (`new Server({ record: true })`, then `server.trace()`). Written by hand:
+ * its steps hold requests and responses as JSON values of any kind.
+ */
+export interface Trace {
+  format: "model-hotload/trace";
+  version: 1;
+  /** The `ServerOptions` as given. */
+  options: ServerOptions | null;
+  /** The simulated instant the server started, ms since the epoch. */
+  start: number;
+  /** Once more than 10,000 steps were recorded: the saved state the steps start from. */
+  base?: object;
+  /** Steps dropped when the trace was cut (with `base`). */
+  dropped?: number;
+  steps: TraceStep[];
+}
+
+/** One step: a request and its response, an `advance`, or a `server.fetch` call. */
+export type TraceStep =
+  | { at: number; request: Request | string | null; unreadable?: string; response: Reply | null }
+  | { at: number; advance: number }
+  | { at: number; fetch: { method: string; url: string; body: string }; status?: number; body?: unknown };
 
 /**
  * The type of `fetch` where the TypeScript lib declares it (the dom lib, or @types/node),
@@ -120,7 +151,9 @@ thread_local! {
 pub fn handle_request(request: JsValue) -> Promise {
     let driver = DEFAULT_SERVER.with(|cell| {
         cell.borrow_mut()
-            .get_or_insert_with(|| Driver::new(&ServerConfig::default(), None))
+            .get_or_insert_with(|| {
+                Driver::new(&ServerConfig::default(), None, &serde_json::Value::Null)
+            })
             .clone()
     });
     driver.handle_request(&request)
@@ -171,7 +204,7 @@ impl Server {
             None => None,
         };
         Ok(Server {
-            driver: Driver::new(&config, storage),
+            driver: Driver::new(&config, storage, &value),
         })
     }
 
@@ -205,6 +238,22 @@ impl Server {
     #[wasm_bindgen(getter)]
     pub fn fetch(&self) -> Result<Function, JsError> {
         self.driver.fetch()
+    }
+
+    /// The session's trace (`record: true`): a plain object. Throws when
+    /// the server does not record.
+    pub fn trace(&self) -> Result<JsValue, JsError> {
+        self.driver.trace().map(|trace| convert::to_js(&trace))
+    }
+
+    /// Replays a trace on a fresh manual-clock server; resolves with the
+    /// report, rejects with an `Error` naming what is wrong with a malformed trace.
+    pub fn replay(trace: JsValue) -> Promise {
+        let result = convert::read_trace(&trace).and_then(|value| crate::trace::replay(&value));
+        match result {
+            Ok(report) => Promise::resolve(&convert::to_js(&report)),
+            Err(why) => Promise::reject(&JsError::new(&format!("Server.replay: {why}")).into()),
+        }
     }
 
     /// Calls `listener(event)` for every event; returns a function that unsubscribes.

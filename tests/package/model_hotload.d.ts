@@ -62,11 +62,42 @@ export class Server {
      * Bad input gets an HTTP error answer, never a rejection.
      */
     readonly fetch: Fetch;
+    /** The session's trace (README, "Traces"); throws unless constructed with `record: true`. */
+    trace(): Trace;
+    /**
+     * Replays a trace (or its JSON text) on a fresh manual-clock server at the recorded instants. Resolves with
+     * the report; rejects with an `Error` naming the fault for a malformed trace.
+     */
+    static replay(trace: Trace | string): Promise<ReplayReport>;
     /** Calls `listener(event)` for every event; returns a function that unsubscribes. */
     subscribe(listener: (event: ServerEvent) => void): () => void;
     /** Releases the server and its timer. Later calls throw. */
     free(): void;
 }
+
+/**
+ * A recorded session (`new Server({ record: true })`, then `server.trace()`). Written by hand:
+ * its steps hold requests and responses as JSON values of any kind.
+ */
+export interface Trace {
+    format: "model-hotload/trace";
+    version: 1;
+    /** The `ServerOptions` as given. */
+    options: ServerOptions | null;
+    /** The simulated instant the server started, ms since the epoch. */
+    start: number;
+    /** Once more than 10,000 steps were recorded: the saved state the steps start from. */
+    base?: object;
+    /** Steps dropped when the trace was cut (with `base`). */
+    dropped?: number;
+    steps: TraceStep[];
+}
+
+/** One step: a request and its response, an `advance`, or a `server.fetch` call. */
+export type TraceStep =
+| { at: number; request: Request | string | null; unreadable?: string; response: Reply | null }
+| { at: number; advance: number }
+| { at: number; fetch: { method: string; url: string; body: string }; status?: number; body?: unknown };
 
 /**
  * The type of `fetch` where the TypeScript lib declares it (the dom lib, or @types/node),
@@ -115,6 +146,23 @@ export interface ModelConfig {
     size_gb: number;
     tier: Tier;
     capabilities: string[];
+}
+
+/**
+ * A step whose response differs from the recorded one; `expected` and
+ * `actual` leave out the measured fields.
+ */
+export interface Divergence {
+    /**
+     * Its index in the trace's `steps`.
+     */
+    step: number;
+    /**
+     * The request (or the `fetch` object) of that step.
+     */
+    request: unknown;
+    expected: unknown;
+    actual: unknown;
 }
 
 /**
@@ -224,6 +272,10 @@ export interface ServerOptions {
      * Where `persist` saves (default: `localStorage`, which Node does not have).
      */
     storage?: { getItem(key: string): string | null; setItem(key: string, value: string): void };
+    /**
+     * Keep a trace of the session: `server.trace()`, `Server.replay(trace)`.
+     */
+    record?: boolean;
 }
 
 /**
@@ -280,6 +332,18 @@ export type JobKind = "hot_load" | "pull" | "load";
  * which the event happened (a job's end is stamped with its deadline).
  */
 export type ServerEvent = { type: "load_started"; time: number; job_id: string; model_name: string; estimated_seconds: number; kind: JobKind } | { type: "load_succeeded"; time: number; job_id: string; model_name: string; load_time_s: number; kind: JobKind } | { type: "load_failed"; time: number; job_id: string; model_name: string; error: string; cancelled: boolean; progress: number; kind: JobKind } | { type: "model_unloaded"; time: number; model_name: string; freed_gb: number } | { type: "swap_started"; time: number; from: string; to: string; swap_time: number } | { type: "swap_finished"; time: number; from: string; to: string; swap_time: number } | { type: "model_deleted"; time: number; model_name: string } | { type: "model_evicted"; time: number; model_name: string; tier: Tier; freed_gb: number; reason: EvictReason; job_id: string } | { type: "model_expired"; time: number; model_name: string; tier: Tier; freed_gb: number } | { type: "load_queued"; time: number; job_id: string; model_name: string; position: number } | { type: "load_dequeued"; time: number; job_id: string; model_name: string } | { type: "state_recovered"; time: number; reason: string };
+
+/**
+ * What a replay found: `ok` when no step diverged.
+ */
+export interface ReplayReport {
+    ok: boolean;
+    /**
+     * Steps replayed.
+     */
+    steps: number;
+    divergences: Divergence[];
+}
 
 /**
  * Where a model is resident. `storage` is not a tier: it is rejected for safety.
