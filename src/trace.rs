@@ -15,7 +15,9 @@
 //!   whole at once, its body.
 //!
 //! Memory is bounded: at [`MAX_STEPS`] steps the trace is cut — the
-//! engine's saved state at that instant becomes `base`, the steps so far are
+//! engine's saved state at that instant becomes `base` (the saved state's
+//! JSON text, as `persist` stores it: its numbers are 64-bit patterns that a
+//! JavaScript number would round), the steps so far are
 //! dropped and counted in `dropped` — so a trace always replays from `base`.
 
 mod compare;
@@ -43,7 +45,8 @@ pub struct Recorder {
     options: Value,
     start: f64,
     cap: usize,
-    base: Option<Value>,
+    /// The saved state's JSON text.
+    base: Option<String>,
     dropped: u64,
     steps: Vec<Value>,
     /// Hot-swaps whose response is still to come, by ticket: their step number.
@@ -75,7 +78,7 @@ impl Recorder {
     /// The server did not start fresh (it was restored): replay starts from
     /// its state at `now`.
     pub fn rebase(&mut self, engine: &Engine, now: f64) {
-        self.base = snapshot_value(engine, now);
+        self.base = Some(engine.snapshot(now).to_json());
     }
 
     /// Handles a request (its text, or why it could not be read) and records it.
@@ -189,7 +192,7 @@ impl Recorder {
         trace.insert("options".into(), self.options.clone());
         trace.insert("start".into(), json!(self.start));
         if let Some(base) = &self.base {
-            trace.insert("base".into(), base.clone());
+            trace.insert("base".into(), json!(base));
             trace.insert("dropped".into(), json!(self.dropped));
         }
         trace.insert("steps".into(), Value::Array(self.steps.clone()));
@@ -215,7 +218,7 @@ impl Recorder {
         if self.steps.len() < self.cap {
             return;
         }
-        self.base = snapshot_value(engine, now);
+        self.base = Some(engine.snapshot(now).to_json());
         self.dropped += self.steps.len() as u64;
         self.steps.clear();
     }
@@ -235,9 +238,6 @@ impl Recorder {
 // Values are read back from their text with the crate's one JSON reader, and
 // responses written by the serializer the façade uses: no second copy of
 // either in the .wasm (serde_json's `to_value` would add one per response type).
-fn snapshot_value(engine: &Engine, now: f64) -> Option<Value> {
-    parse_json(&engine.snapshot(now).to_json()).ok()
-}
 
 /// A response as JSON, as `handleRequest` resolves it.
 pub(crate) fn response_value(response: &Response) -> Value {

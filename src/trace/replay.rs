@@ -15,6 +15,9 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
+/// How far (ms) an instant may read before the previous one and still count as not earlier.
+const INSTANT_SLACK_MS: f64 = 1e-3;
+
 /// What a replay found: `ok` when no step diverged.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
@@ -67,7 +70,8 @@ pub fn replay(trace: &Value) -> Result<ReplayReport, String> {
     if obj.get("format").and_then(Value::as_str) != Some(FORMAT) {
         return Err(format!("not a trace: format must be \"{FORMAT}\""));
     }
-    if obj.get("version").and_then(Value::as_u64) != Some(VERSION) {
+    // Numbers are read as JavaScript holds them: `1` and `1.0` are one version.
+    if obj.get("version").and_then(Value::as_f64) != Some(VERSION as f64) {
         return Err(format!(
             "unsupported trace version {}; this reads version {VERSION}",
             obj.get("version")
@@ -100,25 +104,32 @@ pub fn replay(trace: &Value) -> Result<ReplayReport, String> {
     }
     let (engine, from) = match obj.get("base") {
         None => (Engine::new(&config, Box::new(|| 0.0)), start),
-        Some(base) => {
-            let snapshot =
-                Snapshot::from_json(&base.to_string()).map_err(|e| format!("trace.base: {e}"))?;
+        Some(Value::String(base)) => {
+            let snapshot = Snapshot::from_json(base).map_err(|e| format!("trace.base: {e}"))?;
             let saved_at = snapshot.saved_at;
             let engine = Engine::restore(&config, snapshot, Box::new(|| 0.0))
                 .map_err(|e| format!("trace.base: {e}"))?;
             (engine, saved_at.max(start))
+        }
+        Some(other) => {
+            return Err(format!(
+                "trace.base must be the saved state as JSON text, not {}",
+                kind_of(other)
+            ))
         }
     };
     let mut read = Vec::with_capacity(steps.len());
     let mut last = from;
     for (i, step) in steps.iter().enumerate() {
         let (at, step) = read_step(step).map_err(|e| format!("trace.steps[{i}]: {e}"))?;
-        if at < last {
+        // Read back from JSON text, an instant may be a few ulps off the
+        // base's exact `saved_at`: that is not going back in time.
+        if at < last - INSTANT_SLACK_MS {
             return Err(format!(
                 "trace.steps[{i}]: at {at} is before the previous instant {last}; steps are in time order"
             ));
         }
-        last = at;
+        last = last.max(at);
         read.push((at, step));
     }
     let mut sim = Sim {
@@ -194,7 +205,10 @@ fn read_step(step: &Value) -> Result<(f64, Step), String> {
             };
             let mut answer = Map::new();
             if let Some(status) = obj.get("status") {
-                if status.as_u64().is_none_or(|s| !(100..=599).contains(&s)) {
+                if status
+                    .as_f64()
+                    .is_none_or(|s| s.fract() != 0.0 || !(100.0..=599.0).contains(&s))
+                {
                     return Err("status must be an HTTP status, 100 to 599".to_string());
                 }
                 answer.insert("status".into(), status.clone());

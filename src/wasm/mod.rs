@@ -108,8 +108,8 @@ export interface Trace {
   options: ServerOptions | null;
   /** The simulated instant the server started, ms since the epoch. */
   start: number;
-  /** Once more than 10,000 steps were recorded: the saved state the steps start from. */
-  base?: object;
+  /** Once more than 10,000 steps were recorded: the saved state the steps start from, as its JSON text. */
+  base?: string;
   /** Steps dropped when the trace was cut (with `base`). */
   dropped?: number;
   steps: TraceStep[];

@@ -82,3 +82,22 @@ test("malformed traces reject with an Error naming the fault; trace() needs reco
   assert.throws(() => manual({ record: "yes" }), /record must be true or false/);
   s.free();
 });
+
+test("past 10,000 steps the trace is cut: base, dropped, and it still replays ok", async () => {
+  const s = manual({ record: true, residency: { maxLoaded: 3, evict: "lru" } });
+  const { job_id } = await s.handleRequest(hotLoad("m", 2));
+  for (let i = 0; i < 10_003; i++) {
+    if (i % 1000 === 0) s.advance(700);
+    s.handleRequest(i % 2 ? { load_status: job_id } : { model: i % 4 ? "gpt2-small" : "m" });
+  }
+  s.advance(1000);
+  await s.handleRequest({ metrics: true });
+  const trace = JSON.parse(JSON.stringify(s.trace()));
+  assert.equal(trace.dropped, 10_000);
+  assert.equal(typeof trace.base, "string", "the saved state's text: its 64-bit numbers survive JSON.parse");
+  assert.equal(trace.steps.length, 1 + 10_003 + 11 + 1 + 1 - 10_000);
+  const report = await Server.replay(trace);
+  assert.deepEqual(report.divergences, []);
+  assert.equal(report.ok, true);
+  s.free();
+});
