@@ -5,7 +5,8 @@
 //! A trace is `{format, version, options, start, steps}` and, once it has
 //! been cut, `base` and `dropped`. A step is one of
 //! - `{"at", "request", "response"}`: a `handleRequest` call (`request` is
-//!   the parsed request, or its text when it is not JSON; `response` is
+//!   the parsed request, or its text when it is not JSON or is a JSON
+//!   string (a string step is sent as the text it holds); `response` is
 //!   `null` while a hot-swap has not finished);
 //! - `{"at", "request": null, "unreadable", "response"}`: a request that
 //!   could not be read as JSON at all (`unreadable` is why);
@@ -91,7 +92,12 @@ impl Recorder {
         self.room(engine, now);
         let (request, unreadable, reply) = match text {
             Ok(text) => {
-                let request = parse_json(text).unwrap_or_else(|_| json!(text));
+                // Kept as text unless it is JSON other than a string (a string
+                // is how replay knows the text is to be sent as it is).
+                let request = match parse_json(text) {
+                    Ok(value) if !value.is_string() => value,
+                    _ => json!(text),
+                };
                 (request, None, engine.handle_text(text, now))
             }
             Err(error) => {

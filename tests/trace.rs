@@ -170,8 +170,9 @@ fn busy_session(options: Value) -> Session {
         )),
         s.now,
     );
-    let text = "{not json";
-    s.recorder.request(&mut s.engine, Ok(text), s.now);
+    for text in ["{not json", "\"list_models\"", "42"] {
+        s.recorder.request(&mut s.engine, Ok(text), s.now);
+    }
     s.fetch("GET", "/api/tags", "");
     s.fetch(
         "POST",
