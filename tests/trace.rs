@@ -109,13 +109,11 @@ impl Session {
     }
 
     fn run_to(&mut self, target: f64) {
-        loop {
-            let due = [self.engine.poll_timeout(), self.facade.poll_timeout()]
-                .into_iter()
-                .flatten()
-                .reduce(f64::min)
-                .filter(|&t| t <= target);
-            let Some(due) = due else { break };
+        while let Some(due) = self
+            .facade
+            .next_deadline(&self.engine)
+            .filter(|&t| t <= target)
+        {
             self.now = self.now.max(due);
             self.engine.handle_timeout(self.now);
             self.settle();

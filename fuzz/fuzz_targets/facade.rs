@@ -132,7 +132,7 @@ impl Run {
     }
 
     fn next_deadline(&self) -> Option<f64> {
-        [self.engine.poll_timeout(), self.facade.poll_timeout()].into_iter().flatten().reduce(f64::min)
+        self.facade.next_deadline(&self.engine)
     }
 
     fn advance_to(&mut self, target: f64) {

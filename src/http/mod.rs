@@ -328,6 +328,15 @@ impl Facade {
         (events, others)
     }
 
+    /// The earliest time anything is due: the engine's next deadline or an
+    /// exchange's wake. A driver moves its clock from one to the next.
+    pub fn next_deadline(&self, engine: &Engine) -> Option<f64> {
+        [engine.poll_timeout(), self.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .reduce(f64::min)
+    }
+
     /// The earliest time at which an exchange has something to write.
     pub fn poll_timeout(&self) -> Option<f64> {
         self.open.values().filter_map(|e| e.wake()).reduce(f64::min)

@@ -21,19 +21,21 @@ pub(crate) fn route(segments: &[&str]) -> Found {
 
 /// The HTTP status of a native answer (SPEC §6).
 pub fn status_of(response: &Response) -> u16 {
+    response.error_code().map_or(200, status_for)
+}
+
+/// SPEC §6's status of an error code: 400 when the input is wrong, 404 when
+/// what it names is not there, 409 for a conflict with the state, 503 for a
+/// full queue. The other façades start from this table.
+pub fn status_for(code: ErrorCode) -> u16 {
     use ErrorCode::*;
-    match response.error_code() {
-        None => 200,
-        Some(
-            MalformedJson | InvalidRequest | AmbiguousRequest | UnknownField | InvalidModelName
-            | InvalidConfig | InvalidSize | InvalidTier | TooLarge | InvalidCapabilities,
-        ) => 400,
-        Some(JobNotFound | ModelNotFound | NoCapableModel) => 404,
-        Some(
-            DuplicateModel | JobNotActive | ModelLoading | ModelInUse | ModelResident
-            | AlreadyLoaded | InsufficientCapacity | TooManyModels,
-        ) => 409,
-        Some(QueueFull) => 503,
+    match code {
+        MalformedJson | InvalidRequest | AmbiguousRequest | UnknownField | InvalidModelName
+        | InvalidConfig | InvalidSize | InvalidTier | TooLarge | InvalidCapabilities => 400,
+        JobNotFound | ModelNotFound | NoCapableModel => 404,
+        DuplicateModel | JobNotActive | ModelLoading | ModelInUse | ModelResident
+        | AlreadyLoaded | InsufficientCapacity | TooManyModels => 409,
+        QueueFull => 503,
     }
 }
 

@@ -250,10 +250,7 @@ struct Sim {
 
 impl Sim {
     fn next_deadline(&self) -> Option<f64> {
-        [self.engine.poll_timeout(), self.facade.poll_timeout()]
-            .into_iter()
-            .flatten()
-            .reduce(f64::min)
+        self.facade.next_deadline(&self.engine)
     }
 
     /// Moves the clock to `target`, ending what falls due at its own deadline, in order.

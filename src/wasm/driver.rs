@@ -557,8 +557,5 @@ impl Driver {
 
 /// The engine's next deadline, or an exchange's, whichever is first.
 fn next_deadline(state: &State) -> Option<f64> {
-    [state.engine.poll_timeout(), state.facade.poll_timeout()]
-        .into_iter()
-        .flatten()
-        .reduce(f64::min)
+    state.facade.next_deadline(&state.engine)
 }

@@ -224,10 +224,7 @@ impl Site {
 
     /// The next deadline, the engine's or the façade's.
     pub fn next_deadline(&self) -> Option<f64> {
-        [self.engine.poll_timeout(), self.facade.poll_timeout()]
-            .into_iter()
-            .flatten()
-            .reduce(f64::min)
+        self.facade.next_deadline(&self.engine)
     }
 
     /// Moves the clock by `ms`, stopping at every deadline on the way.

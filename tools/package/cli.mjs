@@ -24,9 +24,7 @@ Options:
 
 Stop it with Ctrl-C (SIGINT) or SIGTERM.`;
 
-/** The request body read, at most: the façade judges LIMIT + 1 bytes and answers 413 past LIMIT. */
-const LIMIT = 1024 * 1024;
-/** What is read and dropped of a body past LIMIT before its connection is closed. */
+/** What is read and dropped of a body past the façade's limit before its connection is closed. */
 const DRAIN = 64 * 1024 * 1024;
 
 class UsageError extends Error {}
@@ -103,16 +101,19 @@ function parseCommandLine(argv) {
   return { port, host, options };
 }
 
-/** The text of a request's body, no more than its first LIMIT + 1 bytes. */
-function readBody(req) {
+/**
+ * The text of a request's body, no more than its first limit + 1 bytes (the
+ * façade's limit, as server.fetch has it: it answers 413 past it).
+ */
+function readBody(req, limit) {
   return new Promise((resolve, reject) => {
     const chunks = [];
     let size = 0;
     const onData = (chunk) => {
-      const room = LIMIT + 1 - size;
+      const room = limit + 1 - size;
       chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
       size += Math.min(chunk.length, room);
-      if (size > LIMIT) {
+      if (size > limit) {
         // Enough to refuse it: the rest is read and dropped, so that the answer reaches
         // a client still sending (closing a socket with unread data resets it), up to
         // DRAIN bytes, past which the connection goes.
@@ -140,7 +141,7 @@ function readBody(req) {
 function listener(server, open) {
   const raw = server.fetch[Symbol.for("model-hotload.exchange")];
   if (!raw) throw new Error("this Server has no exchange under its fetch: cli.mjs and the module are from different builds");
-  const { exchange, cancel } = raw;
+  const { exchange, cancel, limit } = raw;
   return function serveRequest(req, res) {
     const method = req.method;
     if (method === "GET" || method === "HEAD") {
@@ -148,7 +149,7 @@ function listener(server, open) {
       answer(req, res, method, "");
       return;
     }
-    readBody(req).then((body) => answer(req, res, method, body), () => res.destroy());
+    readBody(req, limit).then((body) => answer(req, res, method, body), () => res.destroy());
   };
 
   function answer(req, res, method, body) {

@@ -18,6 +18,7 @@ mod pull;
 mod shapes;
 
 use super::compose;
+use super::native::status_for;
 use super::route::{Found, Handler};
 use super::wire::{self, Family};
 use super::{Ctx, Exchange, Output};
@@ -57,20 +58,12 @@ fn not_found(out: &mut Output, name: &str) {
     fail(out, 404, &format!("model '{}' not found", wire::bare(name)));
 }
 
-/// The HTTP status Ollama answers an engine refusal with: 400 for bad input,
-/// 404 for what is not there, 503 for a full queue (as its `ErrMaxQueue`),
-/// 500 for a load that does not fit (as its scheduler's errors), 409 for the
-/// conflicts of state Ollama has no status for.
+/// The HTTP status Ollama answers an engine refusal with: SPEC's table,
+/// but 500 for a load that does not fit, as Ollama's scheduler errors.
 fn status_of(code: ErrorCode) -> u16 {
-    use ErrorCode::*;
     match code {
-        MalformedJson | InvalidRequest | AmbiguousRequest | UnknownField | InvalidModelName
-        | InvalidConfig | InvalidSize | InvalidTier | TooLarge | InvalidCapabilities => 400,
-        JobNotFound | ModelNotFound | NoCapableModel => 404,
-        QueueFull => 503,
-        InsufficientCapacity | TooManyModels => 500,
-        DuplicateModel | JobNotActive | ModelLoading | ModelInUse | ModelResident
-        | AlreadyLoaded => 409,
+        ErrorCode::InsufficientCapacity | ErrorCode::TooManyModels => 500,
+        code => status_for(code),
     }
 }
 
