@@ -285,3 +285,26 @@ fn delete_refuses_unknown_and_busy_models() {
     );
     assert_eq!(sim.state("gpt2-medium"), "loading");
 }
+
+#[test]
+fn tags_and_ps_follow_every_change_of_state_even_at_one_instant() {
+    let mut sim = server(json!({}));
+    let names = |sim: &mut crate::http::Site, path: &str| -> Vec<String> {
+        let (_, body) = sim.call("GET", path, Value::Null);
+        body["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let tags = names(&mut sim, "/api/tags");
+    let ps = names(&mut sim, "/api/ps");
+    assert_eq!(names(&mut sim, "/api/tags"), tags, "asked again, the same");
+    // The clock does not move: only the state does.
+    sim.request(json!({"unload_model": "bert-large"}));
+    assert!(!names(&mut sim, "/api/ps").contains(&"bert-large".to_string()));
+    assert_eq!(names(&mut sim, "/api/ps").len(), ps.len() - 1);
+    sim.request(json!({"delete_model": "bert-large"}));
+    assert_eq!(names(&mut sim, "/api/tags").len(), tags.len() - 1);
+}
